@@ -5,6 +5,11 @@
 namespace tickgate::gateway {
 namespace {
 
+// boost::system::error_category has a protected non-virtual destructor by
+// design (categories live for the whole program), which -Wnon-virtual-dtor
+// flags on every derived class.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class category final : public boost::system::error_category {
 public:
   const char* name() const noexcept override { return "tickgate.gateway"; }
@@ -26,6 +31,7 @@ public:
     return "unknown gateway error";
   }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

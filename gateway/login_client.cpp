@@ -36,15 +36,16 @@ boost::system::result<protocol::session_tokens> login_client::interpret(
     stats_.last_error = reply.error().message();
     return reply.error();
   }
-  if (reply->status == 429) {
+  const http_reply& http = reply.value();
+  if (http.status == 429) {
     ++stats_.rate_limited;
     stats_.last_error = "HTTP 429 Too Many Requests";
     return make_error_code(errc::rate_limited);
   }
-  const auto parsed = protocol::parse_login_response(reply->body);
+  const auto parsed = protocol::parse_login_response(http.body);
   if (!parsed) {
     ++stats_.failed;
-    stats_.last_error = "HTTP " + std::to_string(reply->status) + ": not a SmartAPI envelope";
+    stats_.last_error = "HTTP " + std::to_string(http.status) + ": not a SmartAPI envelope";
     return make_error_code(errc::bad_response);
   }
   if (!parsed->ok) {

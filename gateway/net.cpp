@@ -3,6 +3,7 @@
 #include "gateway/errc.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -58,7 +59,9 @@ boost::system::error_code prepare_tls_client(SSL* ssl, const std::string& host, 
   boost::system::error_code ec;
   (void)asio::ip::make_address(host, ec);
   const bool is_ip = !ec;
-  if (!is_ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
+  // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+  if (!is_ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                         const_cast<char*>(host.c_str())) != 1) {
     return {static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()};
   }
   if (verify) {

@@ -59,13 +59,9 @@ void append_price(std::string& out, std::int64_t value, std::int64_t divisor) {
     frac /= 10;
     --digits;
   }
-  if (digits >= 2) {
-    append_uint(out, frac, digits);
-  } else {
-    // Divisors 1 and 10 have fewer than two decimals: pad.
-    append_uint(out, frac, digits);
-    for (int i = digits; i < 2; ++i) out.push_back('0');
-  }
+  // Divisors 1 and 10 have fewer than two decimals: pad to two.
+  if (digits > 0) append_uint(out, frac, digits);
+  for (int i = digits; i < 2; ++i) out.push_back('0');
 }
 
 void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
@@ -74,14 +70,16 @@ void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
     return;
   }
   // Hundredths of a percent, rounded half away from zero, in integers:
-  // change / base × 100 × 100 = change × 10^4 / base. Inputs are feed prices
-  // (< 2^40), so the product cannot overflow.
-  const __int128 num = static_cast<__int128>(change) * 10'000;
-  const __int128 den = base < 0 ? -static_cast<__int128>(base) : base;
-  const __int128 signed_num = base < 0 ? -num : num;
-  const __int128 mag = signed_num < 0 ? -signed_num : signed_num;
-  const __int128 q = (2 * mag + den) / (2 * den);
-  const auto hundredths = static_cast<std::int64_t>(signed_num < 0 ? -q : q);
+  // change / base × 100 × 100 = change × 10^4 / base. 128-bit so that any
+  // int64 a frame may carry cannot overflow.
+  __extension__ using int128 = __int128;
+  const int128 num = static_cast<int128>(change) * 10'000;
+  const int128 den = base < 0 ? -static_cast<int128>(base) : base;
+  const int128 signed_num = base < 0 ? -num : num;
+  const int128 mag = signed_num < 0 ? -signed_num : signed_num;
+  const int128 q = (2 * mag + den) / (2 * den);
+  const int128 clamped = q > INT64_MAX ? INT64_MAX : q;
+  const auto hundredths = static_cast<std::int64_t>(signed_num < 0 ? -clamped : clamped);
   append_price(out, hundredths, 100);
 }
 

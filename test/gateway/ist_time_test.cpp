@@ -5,6 +5,10 @@
 
 using namespace tickgate::gateway;
 
+namespace tickgate::gateway {
+std::ostream& operator<<(std::ostream& os, market_status s) { return os << market_status_name(s); }
+}  // namespace tickgate::gateway
+
 namespace {
 // 2024-01-15 05:00:45.123456 UTC = 10:30:45.123456 IST (a Monday).
 constexpr std::int64_t monday_1030_ist_us = 1705294845123456;

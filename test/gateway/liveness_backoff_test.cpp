@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(liveness_pings_then_declares_idle) {
   BOOST_TEST((l.check(t0 + 5s) == liveness::verdict::ok));
   BOOST_TEST((l.check(t0 + 10s) == liveness::verdict::send_ping));
   l.on_ping_sent(t0 + 10s);
-  BOOST_TEST(l.next_deadline() == t0 + 20s);
+  BOOST_TEST((l.next_deadline() == t0 + 20s));
   BOOST_TEST((l.check(t0 + 19s) == liveness::verdict::ok));
   BOOST_TEST((l.check(t0 + 20s) == liveness::verdict::idle));
   // A pong (any frame) keeps it alive.

@@ -10,6 +10,11 @@ using namespace tickgate;
 using namespace tickgate::gateway;
 using protocol::mode;
 
+namespace tickgate::protocol {
+std::ostream& operator<<(std::ostream& os, mode m) { return os << mode_name(m); }
+std::ostream& operator<<(std::ostream& os, action a) { return os << static_cast<int>(a); }
+}  // namespace tickgate::protocol
+
 namespace {
 
 desired_subscription sub(std::uint8_t ex, std::string token, mode m = mode::quote) {
@@ -74,16 +79,16 @@ BOOST_AUTO_TEST_CASE(live_changes_are_sent_at_once) {
   subscription_plan plan(3, 1000);
   BOOST_REQUIRE(plan.subscribe(many(2)));
   plan.on_connected(0);
-  auto changes = plan.subscribe({sub(1, "100")});
+  auto changes = plan.subscribe(std::vector{sub(1, "100")});
   BOOST_REQUIRE(changes);
   BOOST_REQUIRE_EQUAL(changes->size(), 1u);
   BOOST_TEST((*changes)[0].connection == 0);
   BOOST_TEST((*changes)[0].request.groups[0].tokens[0] == "100");
   // Duplicate in the same mode: nothing to send.
-  changes = plan.subscribe({sub(1, "100")});
+  changes = plan.subscribe(std::vector{sub(1, "100")});
   BOOST_TEST(changes->empty());
   // Mode change: unsubscribe the old mode, subscribe the new one.
-  changes = plan.subscribe({sub(1, "100", mode::ltp)});
+  changes = plan.subscribe(std::vector{sub(1, "100", mode::ltp)});
   BOOST_REQUIRE_EQUAL(changes->size(), 2u);
   BOOST_TEST((*changes)[0].request.request_action == protocol::action::unsubscribe);
   BOOST_TEST((*changes)[0].request.request_mode == mode::quote);
@@ -108,7 +113,7 @@ BOOST_AUTO_TEST_CASE(capacity_is_enforced_all_or_nothing) {
   BOOST_TEST(plan.size() == 3000u);
   for (int i = 0; i < 3; ++i) BOOST_TEST(plan.tokens_on(i) == 1000u);
   // Re-moding existing tokens at full capacity is fine.
-  BOOST_TEST(plan.subscribe({sub(1, "0", mode::ltp)}).has_value());
+  BOOST_TEST(plan.subscribe(std::vector{sub(1, "0", mode::ltp)}).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(connections_are_taken_into_use_only_when_needed) {
@@ -152,7 +157,7 @@ BOOST_AUTO_TEST_CASE(new_tokens_prefer_live_connections) {
   subscription_plan plan(2, 10);
   BOOST_REQUIRE(plan.subscribe(many(15)));  // 10 on 0, 5 on 1
   plan.on_connected(1);                     // only 1 is live
-  auto changes = plan.subscribe({sub(1, "x")});
+  auto changes = plan.subscribe(std::vector{sub(1, "x")});
   BOOST_REQUIRE(changes);
   BOOST_REQUIRE_EQUAL(changes->size(), 1u);
   BOOST_TEST((*changes)[0].connection == 1);
