@@ -42,6 +42,9 @@ public:
       case errc::request_too_large: return "request larger than the outage buffer bound";
       case errc::handshake_failed: return "Redis HELLO/AUTH/SELECT failed";
       case errc::unexpected_reply: return "Redis reply without a pending request";
+      case errc::bad_request: return "request is not the announced number of RESP commands";
+      case errc::server_busy: return "Redis is loading or busy; will reconnect and replay";
+      case errc::tls_setup_failed: return "cannot load the TLS CA file or client certificate";
       case errc::bad_config: return "bad storage configuration";
     }
     return "unknown storage error";

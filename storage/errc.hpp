@@ -41,6 +41,9 @@ enum class errc {
   request_too_large,  // a single request larger than the whole byte bound
   handshake_failed,   // HELLO/AUTH/SELECT answered with an error
   unexpected_reply,   // a reply arrived with no request waiting for it
+  bad_request,        // exec(): not exactly `count` complete RESP commands
+  server_busy,        // LOADING/BUSY/TRYAGAIN/MASTERDOWN: reconnect and replay later
+  tls_setup_failed,   // CA file, client certificate or key could not be loaded
   // Configuration (parse_storage_config).
   bad_config,
 };

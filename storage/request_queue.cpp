@@ -209,7 +209,7 @@ std::optional<request_queue::expectation> request_queue::expecting_reply() const
   if (requests_.empty()) return std::nullopt;
   const request& r = requests_[0];  // trim_head keeps the head non-discarded
   if (r.st != state::sent) return std::nullopt;
-  return expectation{r.kind, r.token};
+  return expectation{r.kind, r.source, r.token};
 }
 
 std::optional<request_queue::completion> request_queue::on_reply(bool error) {

@@ -109,6 +109,7 @@ public:
   // The kind and token of the request the next reply belongs to, if any.
   struct expectation {
     request_kind kind;
+    source_id source;
     std::uint64_t token;
   };
   std::optional<expectation> expecting_reply() const noexcept;
@@ -120,9 +121,10 @@ public:
   // The connection dropped: every sent durable request becomes pending again
   // (replayed first, in order); fire-and-forget, control and health-check
   // requests are discarded, calling on_control(token) for each control one.
+  // Returns the number of durable commands that will be written again.
   // Precondition: no write in progress (write_done() was called).
   template <class OnControl>
-  void rewind(OnControl&& on_control);
+  std::size_t rewind(OnControl&& on_control);
   // Discards everything (stop). Durable and fire-and-forget requests count as dropped.
   template <class OnControl>
   void clear(OnControl&& on_control);
@@ -210,7 +212,8 @@ private:
 };
 
 template <class OnControl>
-void request_queue::rewind(OnControl&& on_control) {
+std::size_t request_queue::rewind(OnControl&& on_control) {
+  std::size_t replayed = 0;
   for (std::uint64_t seq = head_seq_; seq < end_seq(); ++seq) {
     request& r = at(seq);
     if (r.st == state::discarded) continue;
@@ -218,6 +221,7 @@ void request_queue::rewind(OnControl&& on_control) {
       if (r.st == state::sent) {
         r.st = state::pending;
         sent_commands_ -= r.commands;
+        replayed += r.commands;
         r.replies = 0;
         r.error = false;
       }
@@ -233,6 +237,7 @@ void request_queue::rewind(OnControl&& on_control) {
   drop_cursor_ = head_seq_;
   trim_head();
   release_chunks();
+  return replayed;
 }
 
 template <class OnControl>
