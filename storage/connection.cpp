@@ -93,6 +93,8 @@ public:
     refresh_gauges();
   }
 
+  const asio::any_io_executor& executor() const noexcept { return ex_; }
+
   source_id add_source(std::string name) {
     source_names_.push_back(std::move(name));
     return queue_.add_source();
@@ -795,6 +797,9 @@ boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> connectio
 
 bool connection::connected() const noexcept {
   return impl_->connected_;
+}
+boost::asio::any_io_executor connection::get_executor() const noexcept {
+  return impl_->executor();
 }
 const connection_stats& connection::stats() const noexcept {
   return impl_->stats_;

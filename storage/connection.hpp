@@ -110,6 +110,7 @@ public:
   void stop();
 
   bool connected() const noexcept;
+  boost::asio::any_io_executor get_executor() const noexcept;
   const connection_stats& stats() const noexcept;
   const metrics::histogram& round_trip() const noexcept;     // write → reply, µs
   const metrics::histogram& origin_to_ack() const noexcept;  // caller's origin → reply, µs

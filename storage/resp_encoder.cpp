@@ -101,4 +101,13 @@ void append_bulk(std::string& out, std::string_view bytes) {
   out.append("\r\n", 2);
 }
 
+void append_bulk(std::string& out, std::string_view a, std::string_view b) {
+  char buf[24];
+  const char* end = put_header(buf, '$', a.size() + b.size());
+  out.append(buf, static_cast<std::size_t>(end - buf));
+  out.append(a);
+  out.append(b);
+  out.append("\r\n", 2);
+}
+
 }  // namespace tickgate::storage

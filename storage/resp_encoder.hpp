@@ -71,6 +71,9 @@ requires(sizeof...(Args) > 0) void append_command(std::string& out, const Args&.
 // time (XADD with a field list): the array header, then each argument.
 void append_array_header(std::string& out, std::size_t count);
 void append_bulk(std::string& out, std::string_view bytes);
+// One bulk string made of a + b (a key prefix and a symbol) without building
+// the concatenation first.
+void append_bulk(std::string& out, std::string_view a, std::string_view b);
 
 // Bytes append_command() would append.
 std::size_t encoded_size(std::span<const resp_arg> args) noexcept;

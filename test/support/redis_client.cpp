@@ -169,6 +169,10 @@ std::size_t redis_client::receive_some(char* data, std::size_t size) {
 
 storage::resp_value redis_client::round_trip(std::string request) {
   send_all(request);
+  return read_reply();
+}
+
+storage::resp_value redis_client::read_reply() {
   storage::resp_parser parser;
   storage::resp_builder builder;
   std::size_t pos = 0;

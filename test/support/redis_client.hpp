@@ -33,6 +33,9 @@ public:
 
   storage::resp_value command(std::initializer_list<std::string_view> args);
   storage::resp_value command(const std::vector<std::string>& args);
+  // The next reply or message without sending anything (a subscriber's
+  // messages, a second SUBSCRIBE confirmation).
+  storage::resp_value read_reply();
 
   // Conveniences that throw when the reply is not of the expected type.
   std::int64_t integer(std::initializer_list<std::string_view> args);
