@@ -2,6 +2,7 @@
 
 #include "protocol/instrument.hpp"
 #include "protocol/totp.hpp"
+#include "storage/redis_url.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
@@ -323,96 +324,6 @@ void read_instruments(object_reader r, instruments_config& i) {
   r.finish();
 }
 
-void read_redis(object_reader r, redis_config& c, milliseconds& shutdown_drain) {
-  r.read("url", c.url);
-  r.read_int("buffer_limit_bytes", c.buffer_limit_bytes, 0, std::int64_t{1} << 40);
-  r.read_ms("connect_timeout_ms", c.connect_timeout, 10, max_ms);
-  r.read_ms("request_timeout_ms", c.request_timeout, 10, max_ms);
-  r.read_ms("health_check_interval_ms", c.health_check_interval, 10, max_ms);
-  r.read_ms("shutdown_drain_ms", shutdown_drain, 0, max_ms);
-  r.finish();
-}
-
-void read_sink_common(object_reader& r, sink_common& s, bool has_ttl) {
-  r.read("enabled", s.enabled);
-  if (const json::value* v = r.find("db")) {
-    if (v->is_null()) {
-      s.db = -1;
-    } else {
-      r.read_int("db", s.db, 0, 15);
-    }
-  }
-  if (has_ttl) r.read_seconds("ttl_seconds", s.ttl, 1, max_int);
-}
-
-std::optional<seconds> parse_timeframe(std::string_view text) {
-  if (text.size() < 2) return std::nullopt;
-  const char unit = text.back();
-  std::int64_t n = 0;
-  for (char c : text.substr(0, text.size() - 1)) {
-    if (c < '0' || c > '9' || n > 100'000) return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (n <= 0) return std::nullopt;
-  switch (unit) {
-    case 's': return seconds(n);
-    case 'm': return seconds(n * 60);
-    case 'h': return seconds(n * 3600);
-    case 'd': return seconds(n * 86400);
-    default: return std::nullopt;
-  }
-}
-
-void read_sinks(object_reader r, sinks_config& s) {
-  if (auto c = r.child("stream")) {
-    read_sink_common(*c, s.stream, true);
-    c->read("key_prefix", s.stream.key_prefix);
-    c->read_int("maxlen", s.stream.maxlen, 1, std::int64_t{1} << 40);
-    c->finish();
-  }
-  if (auto c = r.child("pubsub")) {
-    read_sink_common(*c, s.pubsub, false);
-    c->read("all_channel", s.pubsub.all_channel, false);
-    c->read("symbol_channel_prefix", s.pubsub.symbol_channel_prefix);
-    c->read("source", s.pubsub.source, false);
-    c->finish();
-  }
-  if (auto c = r.child("lists")) {
-    read_sink_common(*c, s.lists, true);
-    c->read_int("cap", s.lists.cap, 1, 10'000'000);
-    c->finish();
-  }
-  if (auto c = r.child("price")) {
-    read_sink_common(*c, s.price, true);
-    c->read("key_prefix", s.price.key_prefix);
-    c->finish();
-  }
-  if (auto c = r.child("candles")) {
-    read_sink_common(*c, s.candles, true);
-    c->read("key_prefix", s.candles.key_prefix);
-    c->read_ms("flush_interval_ms", s.candles.flush_interval, 10, max_ms);
-    if (const json::value* v = c->find("timeframes")) {
-      const std::string path = join(c->path(), "timeframes");
-      if (!v->is_array() || v->get_array().empty()) fail(path, "must be a non-empty array");
-      s.candles.timeframes.clear();
-      const auto& array = v->get_array();
-      for (std::size_t k = 0; k < array.size(); ++k) {
-        const std::string item = path + "[" + std::to_string(k) + "]";
-        std::optional<seconds> tf;
-        if (array[k].is_string()) tf = parse_timeframe(array[k].get_string());
-        if (!tf || *tf > seconds(86400)) fail(item, "must be like \"1m\", \"5m\", \"1h\" (at most 1d)");
-        if (std::find(s.candles.timeframes.begin(), s.candles.timeframes.end(), *tf) !=
-            s.candles.timeframes.end()) {
-          fail(item, "duplicate timeframe");
-        }
-        s.candles.timeframes.push_back(*tf);
-      }
-    }
-    c->finish();
-  }
-  r.finish();
-}
-
 void read_http(object_reader r, http_config& h) {
   r.read("enabled", h.enabled);
   if (r.find("listen") != nullptr) {
@@ -444,8 +355,22 @@ void read_document(const json::value& doc, config& c) {
   if (auto a = r.child("angel")) read_angel(std::move(*a), c.angel);
   if (auto f = r.child("feed")) read_feed(std::move(*f), c.feed);
   if (auto i = r.child("instruments")) read_instruments(std::move(*i), c.instruments);
-  if (auto x = r.child("redis")) read_redis(std::move(*x), c.redis, c.shutdown_drain);
-  if (auto s = r.child("sinks")) read_sinks(std::move(*s), c.sinks);
+  if (const json::value* v = r.find("redis")) {
+    std::string detail;
+    auto parsed = storage::parse_storage_config(*v, &detail);
+    if (!parsed) {
+      // detail is "redis.sinks.…: problem" and never holds the password.
+      const auto colon = detail.find(": ");
+      if (colon == std::string::npos) fail("redis", detail.empty() ? parsed.error().message() : detail);
+      fail(detail.substr(0, colon), detail.substr(colon + 2));
+    }
+    c.redis = std::move(*parsed);
+  }
+  if (auto x = r.child("records")) {
+    x->read("source", c.pubsub_source, false);
+    x->finish();
+  }
+  r.read_ms("shutdown_drain_ms", c.shutdown_drain, 0, max_ms);
   if (auto h = r.child("http")) read_http(std::move(*h), c.http);
   if (auto x = r.child("recording")) read_recording(std::move(*x), c.recording);
   if (auto l = r.child("log")) {
@@ -460,7 +385,12 @@ void read_document(const json::value& doc, config& c) {
 }
 
 void apply_env(const env_lookup& env, config& c) {
-  if (auto v = env("REDIS_URL")) c.redis.url = secret(*v);
+  if (auto v = env("REDIS_URL")) {
+    auto endpoint = storage::parse_redis_url(*v);
+    // Never echo the URL: it may carry a password.
+    if (!endpoint) fail("env REDIS_URL", "is not a valid redis:// or rediss:// URL");
+    c.redis.connection.endpoint = std::move(*endpoint);
+  }
   if (auto v = env("TICKGATE_FEED_URL")) c.angel.feed_url = *v;
   if (auto v = env("TICKGATE_LOGIN_URL")) c.angel.login_url = *v;
   if (auto v = env("TICKGATE_CA_FILE")) c.angel.ca_file = *v;
@@ -534,13 +464,6 @@ void validate(config& c, const std::filesystem::path& base_dir) {
   if (!c.instruments.symbols_csv.empty() &&
       !std::filesystem::is_regular_file(c.instruments.symbols_csv)) {
     fail("instruments.symbols_csv", "no such file: " + c.instruments.symbols_csv.string());
-  }
-  {
-    // The URL may hold a password: errors describe it, never quote it.
-    const auto parsed = boost::urls::parse_uri(c.redis.url.reveal());
-    if (!parsed || (parsed->scheme() != "redis" && parsed->scheme() != "rediss")) {
-      fail("redis.url", "must be a redis:// or rediss:// URL");
-    }
   }
   if (c.http.enabled && !is_loopback_host(c.http.host) && c.http.api_token.empty()) {
     fail("http.api_token",

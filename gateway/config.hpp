@@ -8,6 +8,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/tick.hpp"
 #include "storage/log.hpp"
+#include "storage/storage_config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -94,45 +95,6 @@ struct instruments_config {
   std::vector<instrument_spec> subscribe;
 };
 
-struct redis_config {
-  secret url{std::string("redis://127.0.0.1:6379/0")};  // may carry a password
-  std::size_t buffer_limit_bytes = 64u << 20;
-  milliseconds connect_timeout{2000};
-  milliseconds request_timeout{5000};
-  milliseconds health_check_interval{1000};
-};
-
-struct sink_common {
-  bool enabled = true;
-  int db = -1;  // -1: the Redis URL's DB
-  std::optional<seconds> ttl;
-};
-
-struct sinks_config {
-  struct stream : sink_common {
-    std::string key_prefix = "market_data_stream:";
-    std::uint64_t maxlen = 10'000;
-  } stream;
-  struct pubsub : sink_common {
-    std::string all_channel = "tickstock.all_ticks";
-    std::string symbol_channel_prefix = "tickstock.ticks.";
-    std::string source = "angel_one";
-  } pubsub;
-  struct lists : sink_common {
-    std::size_t cap = 1000;
-  } lists;
-  struct price : sink_common {
-    std::string key_prefix = "price:";
-    price() { ttl = seconds(10); }
-  } price;
-  struct candles : sink_common {
-    std::string key_prefix = "candle:";
-    std::vector<seconds> timeframes{seconds(60), seconds(300), seconds(900)};
-    milliseconds flush_interval{250};
-    candles() { ttl = seconds(3600); }
-  } candles;
-};
-
 struct http_config {
   bool enabled = true;
   std::string host = "127.0.0.1";
@@ -156,8 +118,9 @@ struct config {
   angel_config angel;
   feed_config feed;
   instruments_config instruments;
-  redis_config redis;
-  sinks_config sinks;
+  // The "redis" section: connection and every sink (storage_config.hpp).
+  storage::storage_config redis;
+  std::string pubsub_source = "angel_one";  // "records.source": the pub/sub JSON's "source"
   http_config http;
   recording_config recording;
   log::level log_level = log::level::info;

@@ -98,7 +98,7 @@ struct feed::connection {
   };
 
   std::size_t index;
-  backoff retry;
+  storage::backoff retry;
   liveness live;
   std::deque<outgoing> outbox;
   asio::steady_timer wake;         // writer: new outgoing messages
@@ -296,7 +296,7 @@ void feed::on_unauthorized(std::uint64_t session_generation) {
 }
 
 asio::awaitable<void> feed::run_session_keeper() {
-  backoff retry(config_.feed.backoff_initial, config_.feed.backoff_max);
+  storage::backoff retry(config_.feed.backoff_initial, config_.feed.backoff_max);
   bool daily = false;
   while (!stopping_) {
     if (!config_.feed.enabled) co_return;
@@ -308,8 +308,10 @@ asio::awaitable<void> feed::run_session_keeper() {
       if (!result && !stopping_) result = co_await login_.login();
       if (stopping_) co_return;
       if (!result) {
-        if (result.error() == errc::rate_limited) retry.escalate(config_.feed.rate_limited_backoff);
-        session_event_.expires_after(retry.next());
+        // §5.2, §8.6: after a 429 wait at least the slower rate-limited delay.
+        auto delay = retry.next();
+        if (result.error() == errc::rate_limited) delay = std::max(delay, config_.feed.rate_limited_backoff);
+        session_event_.expires_after(delay);
         co_await wait(session_event_);
         continue;
       }
@@ -319,7 +321,7 @@ asio::awaitable<void> feed::run_session_keeper() {
       daily = false;
       authorization_confirmed_ = false;
       use_raw_authorization_ = config_.angel.auth_header == auth_header_style::raw;
-      retry.reset(config_.feed.backoff_initial);
+      retry.reset();
       notify_all_connections();
     }
     const auto due = next_relogin(std::chrono::system_clock::now(), config_.angel.relogin_minute_ist);
@@ -358,16 +360,14 @@ asio::awaitable<void> feed::run_connection(std::size_t index) {
     c.abort = nullptr;
     if (stopping_) break;
     stats.last_error = ec.message();
-    bool retry_now = false;
     if (ec == errc::unauthorized) {
       on_unauthorized(generation);
       // Switching the Authorization form is not a failure of the server.
-      retry_now = use_raw_authorization_ != raw_before;
-    } else if (ec == errc::rate_limited) {
-      c.retry.escalate(config_.feed.rate_limited_backoff);
+      if (use_raw_authorization_ != raw_before) continue;
     }
-    if (retry_now) continue;
-    const auto delay = c.retry.next();
+    auto delay = c.retry.next();
+    // §5.2, §8.6: a 429 asks for a slower retry than other failures.
+    if (ec == errc::rate_limited) delay = std::max(delay, config_.feed.rate_limited_backoff);
     stats.state = connection_state::backoff;
     log::info("feed", "reconnecting after backoff",
               {{"conn", index}, {"delay_ms", static_cast<std::int64_t>(delay.count())},
@@ -551,7 +551,7 @@ asio::awaitable<boost::system::error_code> feed::read_frames(connection& c, WebS
           recovery_ms_.record(static_cast<std::uint64_t>(
               std::chrono::duration_cast<std::chrono::milliseconds>(now - *c.lost_at).count()));
           c.lost_at.reset();
-          c.retry.reset(config_.feed.backoff_initial);
+          c.retry.reset();
         }
       }
     }
@@ -606,7 +606,7 @@ asio::awaitable<boost::system::error_code> feed::watch(connection& c) {
         break;
       case liveness::verdict::ok: break;
     }
-    if (now - c.connected_at >= healthy_after) c.retry.reset(config_.feed.backoff_initial);
+    if (now - c.connected_at >= healthy_after) c.retry.reset();
   }
 }
 

@@ -11,13 +11,13 @@
 // straight to the tick router, which only appends to in-memory queues.
 #pragma once
 
-#include "gateway/backoff.hpp"
 #include "gateway/config.hpp"
 #include "gateway/liveness.hpp"
 #include "gateway/login_client.hpp"
 #include "gateway/subscription_plan.hpp"
 #include "protocol/instrument.hpp"
 #include "protocol/login.hpp"
+#include "storage/backoff.hpp"
 #include "storage/histogram.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

@@ -17,6 +17,7 @@
 #include "gateway/config.hpp"
 #include "protocol/instrument.hpp"
 #include "protocol/tick.hpp"
+#include "storage/sinks.hpp"
 
 #include <array>
 #include <cstdint>
@@ -40,10 +41,8 @@ void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms);
 // A JSON string literal with escaping.
 void append_json_string(std::string& out, std::string_view s);
 
-struct record_field {
-  std::string_view name;
-  std::string_view value;
-};
+// A stream field, exactly what storage::stream_sink::write takes.
+using record_field = storage::field_view;
 
 // Which per-token list an instrument's ticks go to.
 enum class list_kind : std::uint8_t { none, index_tick, option_tick };

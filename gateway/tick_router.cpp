@@ -29,7 +29,7 @@ tick_router::tick_router(const config& cfg, const protocol::instrument_index& in
       instruments_(instruments),
       sinks_(sinks),
       decode_options_(cfg.feed.decode),
-      records_(cfg.sinks.pubsub.source) {
+      records_(cfg.pubsub_source) {
   for (std::size_t i = 0; i < divisors_.size(); ++i) {
     divisors_[i] = protocol::price_divisor(static_cast<std::uint8_t>(i));
   }

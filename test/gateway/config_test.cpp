@@ -58,27 +58,30 @@ BOOST_AUTO_TEST_CASE(defaults_follow_the_design) {
   BOOST_TEST(c.feed.max_tokens_per_connection == 1000);
   BOOST_TEST(c.feed.ping_interval.count() == 10'000);
   BOOST_TEST(c.feed.idle_timeout.count() == 20'000);
-  BOOST_TEST(c.sinks.stream.maxlen == 10'000u);
-  BOOST_TEST(c.sinks.lists.cap == 1000u);
-  BOOST_TEST(c.sinks.price.ttl->count() == 10);
-  BOOST_TEST(c.sinks.candles.timeframes.size() == 3u);
-  BOOST_TEST(c.redis.buffer_limit_bytes == 64u << 20);
+  BOOST_TEST(c.redis.stream.maxlen == 10'000u);
+  BOOST_TEST(c.redis.lists.cap == 1000u);
+  BOOST_TEST(c.redis.price.ttl.count() == 10);
+  BOOST_TEST(c.redis.candles.timeframes.size() == 3u);
+  BOOST_TEST(c.redis.connection.buffer_limit_bytes == 64u << 20);
+  BOOST_TEST(c.redis.connection.endpoint.port == 6379);
+  BOOST_TEST(c.pubsub_source == "angel_one");
   BOOST_TEST(c.http.host == "127.0.0.1");
   BOOST_TEST(c.http.port == 8001);
-  BOOST_TEST(std::string(c.redis.url.reveal()) == "redis://127.0.0.1:6379/0");
   BOOST_TEST(c.instruments.scrip_master == (dir.path() / "master.json").lexically_normal());
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_key) {
-  BOOST_TEST(error(base(R"(,"sinks":{"stream":{"maxlen":0}})")).path == "sinks.stream.maxlen");
-  BOOST_TEST(error(base(R"(,"sinks":{"strem":{}})")).path == "sinks.strem");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"stream":{"maxlen":"x"}}})")).path == "redis.sinks.stream.maxlen");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"strem":{}}})")).path == "redis.sinks.strem");
+  BOOST_TEST(error(base(R"(,"records":{"sorce":"x"})")).path == "records.sorce");
   BOOST_TEST(error(base(R"(,"feed":{"ping_interval_ms":"10"})")).path == "feed.ping_interval_ms");
   BOOST_TEST(error(base(R"(,"feed":{"max_connections":17})")).path == "feed.max_connections");
   BOOST_TEST(error(base(R"(,"feed":{"price_divisors":{"13":1234}})")).path == "feed.price_divisors.13");
   BOOST_TEST(error(base(R"(,"feed":{"price_divisors":{"9":100}})")).path == "feed.price_divisors.9");
-  BOOST_TEST(error(base(R"(,"sinks":{"candles":{"timeframes":["1m","7x"]}})")).path ==
-             "sinks.candles.timeframes[1]");
-  BOOST_TEST(error(base(R"(,"sinks":{"pubsub":{"ttl_seconds":5}})")).path == "sinks.pubsub.ttl_seconds");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"candles":{"timeframes":["1m","7x"]}}})")).path ==
+             "redis.sinks.candles.timeframes[1]");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"pubsub":{"ttl_seconds":5}}})")).path ==
+             "redis.sinks.pubsub.ttl_seconds");
   const auto e = error(base(R"(,"instruments":{"scrip_master":"master.json","subscribe":["NIFTY",{"symbol":"X","mode":"fast"}]})"));
   BOOST_TEST(e.path == "instruments.subscribe[1].mode");
   BOOST_TEST(error(base(R"(,"instruments":{"scrip_master":"master.json","subscribe":[{"token":"2885"}]})")).path ==
@@ -109,7 +112,10 @@ BOOST_AUTO_TEST_CASE(environment_overrides_the_file) {
   env_vars["ANGEL_PIN"] = "1111";
   env_vars["ANGEL_CLIENT_CODE"] = "Z999";
   const config c = ok(base());
-  BOOST_TEST(std::string(c.redis.url.reveal()) == "redis://:pw@10.0.0.5:6380/3");
+  BOOST_TEST(c.redis.connection.endpoint.host == "10.0.0.5");
+  BOOST_TEST(c.redis.connection.endpoint.port == 6380);
+  BOOST_TEST(c.redis.connection.endpoint.db == 3);
+  BOOST_TEST(c.redis.connection.endpoint.password == "pw");
   BOOST_TEST(c.angel.feed_url == "wss://feed.example/smart-stream");
   BOOST_TEST(c.angel.login_url == "https://login.example");
   BOOST_TEST(c.http.port == 9001);
@@ -129,6 +135,11 @@ BOOST_AUTO_TEST_CASE(credentials_are_required_and_never_echoed) {
   e = error(base(R"(,"redis":{"url":"http://user:hunter2@host"})"));
   BOOST_TEST(e.path == "redis.url");
   BOOST_TEST(e.to_string().find("hunter2") == std::string::npos);
+  env_vars["REDIS_URL"] = "redis://user:hunter2@host:notaport";
+  e = error(base());
+  BOOST_TEST(e.path == "env REDIS_URL");
+  BOOST_TEST(e.to_string().find("hunter2") == std::string::npos);
+  env_vars.erase("REDIS_URL");
   // The feed can be off: no credentials needed then.
   const config c = ok(R"({"feed":{"enabled":false}})");
   BOOST_TEST(!c.feed.enabled);

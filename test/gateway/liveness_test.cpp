@@ -1,52 +1,11 @@
-#define BOOST_TEST_MODULE liveness_backoff
+#define BOOST_TEST_MODULE liveness
 #include <boost/test/unit_test.hpp>
 
-#include "gateway/backoff.hpp"
 #include "gateway/liveness.hpp"
 
 using namespace tickgate::gateway;
 using namespace std::chrono_literals;
 using clock_type = liveness::clock;
-
-BOOST_AUTO_TEST_CASE(backoff_grows_to_the_cap_with_jitter) {
-  backoff b(100ms, 2000ms, 7);
-  std::vector<std::chrono::milliseconds> ceilings;
-  for (int i = 0; i < 10; ++i) {
-    const auto ceiling = b.current_ceiling();
-    const auto d = b.next();
-    BOOST_TEST(d >= 50ms);  // floor: initial / 2
-    BOOST_TEST(d <= ceiling);
-    ceilings.push_back(ceiling);
-  }
-  BOOST_TEST(ceilings[0] == 100ms);
-  BOOST_TEST(ceilings[1] == 200ms);
-  BOOST_TEST(ceilings[4] == 1600ms);
-  BOOST_TEST(ceilings[5] == 2000ms);
-  BOOST_TEST(ceilings[9] == 2000ms);
-  b.reset();
-  BOOST_TEST(b.current_ceiling() == 100ms);
-}
-
-BOOST_AUTO_TEST_CASE(backoff_jitter_spreads_delays) {
-  backoff a(1000ms, 30000ms, 1);
-  backoff b(1000ms, 30000ms, 2);
-  for (int i = 0; i < 5; ++i) {
-    a.next();
-    b.next();
-  }
-  int differ = 0;
-  for (int i = 0; i < 20; ++i) differ += a.next() != b.next() ? 1 : 0;
-  BOOST_TEST(differ > 15);
-}
-
-BOOST_AUTO_TEST_CASE(backoff_escalates_after_429) {
-  backoff b(100ms, 1000ms, 3);
-  b.escalate(15000ms);
-  BOOST_TEST(b.current_ceiling() == 15000ms);
-  BOOST_TEST(b.next() >= 7500ms);
-  b.reset(100ms);
-  BOOST_TEST(b.current_ceiling() == 100ms);
-}
 
 BOOST_AUTO_TEST_CASE(liveness_pings_then_declares_idle) {
   liveness l(10s, 20s, 60s);
