@@ -33,11 +33,13 @@ constexpr std::size_t max_remembered_requests = 1024;
 constexpr std::size_t max_recent_errors = 64;
 constexpr auto healthy_after = std::chrono::seconds(30);
 
-std::int64_t epoch_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
+std::int64_t epoch_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+std::int64_t epoch_ms_now() { return epoch_us_now() / 1000; }
 
 // "subscribe snap_quote nse_cm×5 nse_fo×12": what a correlation ID stood for.
 std::string describe(const protocol::subscription_request& r) {
@@ -526,7 +528,8 @@ asio::awaitable<boost::system::error_code> feed::read_frames(connection& c, WebS
       buffer.clear();
     }
     if (!ws.is_message_done()) continue;
-    const std::int64_t now_ms = epoch_ms_now();
+    const std::int64_t now_us = epoch_us_now();
+    const std::int64_t now_ms = now_us / 1000;
     stats.last_frame_ms = now_ms;
     if (oversized) {
       oversized = false;
@@ -543,7 +546,7 @@ asio::awaitable<boost::system::error_code> feed::read_frames(connection& c, WebS
       ++stats.frames;
       stats.bytes += data.size();
       const std::span<const std::byte> frame(static_cast<const std::byte*>(data.data()), data.size());
-      if (router_.on_frame(frame, now, now_ms * 1000)) {
+      if (router_.on_frame(frame, now, now_us)) {
         ++stats.ticks;
         stats.last_tick_ms = now_ms;
         c.live.on_tick(now);
