@@ -67,13 +67,15 @@ int run(const sim::sim_options& options) {
     return 1;
   }
   const auto endpoint = server.local_endpoint();
-  log::info("sim", "listening",
-            {{"host", endpoint.address().to_string()},
-             {"port", static_cast<unsigned>(endpoint.port())},
-             {"tls", options.tls_dir.has_value()},
-             {"rate", options.rate},
-             {"seed", options.seed},
-             {"auth_style", sim::auth_style_name(options.auth)}});
+  // The readiness line scripts and the test fixture wait for: written at
+  // every --log-level.
+  log::write(log::level::info, "sim", "listening",
+             {{"host", endpoint.address().to_string()},
+              {"port", static_cast<unsigned>(endpoint.port())},
+              {"tls", options.tls_dir.has_value()},
+              {"rate", options.rate},
+              {"seed", options.seed},
+              {"auth_style", sim::auth_style_name(options.auth)}});
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {

@@ -60,6 +60,7 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
     ("totp-secret", po::value(&o.creds.totp_secret)->default_value(o.creds.totp_secret), "base32 TOTP secret")
     ("max-queue-bytes", po::value(&o.max_queue_bytes)->default_value(o.max_queue_bytes), "unsent bytes per connection before it is closed as a slow client")
     ("write-timeout-ms", po::value(&o.write_timeout_ms)->default_value(o.write_timeout_ms), "a write taking longer closes the connection as a slow client")
+    ("idle-timeout-s", po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s), "close a feed connection silent for this long (0: never)")
     ("login-error-status", po::value(&o.login_error_status)->default_value(o.login_error_status), "HTTP status of login failure envelopes (SmartAPI: 200)");
   // clang-format on
   po::variables_map vm;

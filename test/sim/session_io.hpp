@@ -2,7 +2,8 @@
 // a stream the session owns (beast::tcp_stream, or ssl::stream over it).
 // Included by server.cpp only.
 //
-// Reader: reads into client_frame_reader, answers text "ping" with text
+// Reader: reads into client_frame_reader (closing the connection after
+// --idle-timeout-s without a byte from the client), answers text "ping" with text
 // "pong" and control pings with control pongs carrying the same payload (§4:
 // SDKs use either style), hands other text to the server (requests, §2), and
 // answers a client close by echoing it. During a stall it holds on to what it
@@ -55,7 +56,8 @@ public:
         reader_(max_client_message),
         wake_(stream_.get_executor()),
         pause_(stream_.get_executor()),
-        write_timeout_(options.write_timeout_ms) {}
+        write_timeout_(options.write_timeout_ms),
+        idle_timeout_(options.idle_timeout_s) {}
 
   // Runs until both coroutines finish. `leftover`: bytes read past the
   // upgrade request (a client may pipeline its first frame).
@@ -99,9 +101,21 @@ private:
     bool reading = handle_messages();
     while (reading && current_state() != state::closed) {
       const auto region = reader_.prepare(16 * 1024);
-      lowest().expires_never();
+      // beast::basic_stream keeps separate read and write deadlines as long
+      // as each side sets its own right before its operation.
+      if (idle_timeout_.count() > 0) {
+        lowest().expires_after(idle_timeout_);
+      } else {
+        lowest().expires_never();
+      }
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(region.data(), region.size()),
                                                       asio::as_tuple(asio::use_awaitable));
+      if (ec == boost::beast::error::timeout && current_state() != state::closed) {
+        ++host_.counters().idle_disconnects;
+        log::info("sim", "feed connection idle: closed", {{"conn", id()}});
+        abort("idle timeout");
+        break;
+      }
       if (ec) {
         if (current_state() != state::closed) {
           log::info("sim", "feed connection closed by peer",
@@ -239,6 +253,7 @@ private:
   boost::asio::steady_timer wake_;   // the writer's: new bytes, state changes, stall end
   boost::asio::steady_timer pause_;  // the reader's: stall end
   std::chrono::milliseconds write_timeout_;
+  std::chrono::seconds idle_timeout_;
   clock::time_point close_deadline_{};
   bool writer_waiting_ = false;
   bool reader_done_ = false;
