@@ -51,13 +51,6 @@ std::int64_t wall_clock_seconds() {
   return wall_clock_ms() / 1000;
 }
 
-bool is_loopback(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
-  }
-  return a.is_loopback();
-}
-
 std::string endpoint_text(const tcp::endpoint& e) {
   return e.address().to_string() + ':' + std::to_string(e.port());
 }
@@ -351,7 +344,7 @@ awaitable<void> run_connection(server& srv, tcp::socket socket) {
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
   const std::string remote = endpoint_text(peer);
-  const bool loopback = is_loopback(peer.address());
+  const bool loopback = is_loopback_client(peer.address());
   if (srv.tls() == nullptr) {
     co_await run_http_session(srv, plain_stream(std::move(socket)), remote, loopback);
     co_return;
@@ -369,6 +362,13 @@ awaitable<void> run_connection(server& srv, tcp::socket socket) {
 }
 
 }  // namespace
+
+bool is_loopback_client(const asio::ip::address& a) noexcept {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
 
 server::server(asio::io_context& ioc, const sim_options& options, asio::ssl::context* tls)
     : ioc_(ioc),

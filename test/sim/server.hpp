@@ -33,6 +33,9 @@
 
 namespace tickgate::sim {
 
+// The control API's gate: 127.0.0.0/8, ::1 and their v4-mapped forms.
+bool is_loopback_client(const boost::asio::ip::address& address) noexcept;
+
 // What a feed session needs from the server (kept narrow so session_io.hpp
 // does not depend on the whole server).
 class feed_session_host {
