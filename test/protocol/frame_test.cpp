@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "protocol/frame.hpp"
+#include "test/protocol/allocation_counter.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -533,6 +534,17 @@ BOOST_AUTO_TEST_CASE(a_tick_with_an_invalid_mode_is_cleared_entirely) {
     BOOST_TEST((reused == decode_ok(golden_frame(next).span())), protocol::mode_name(next));
     BOOST_TEST((reused.token.bytes == decode_ok(golden_frame(next).span()).token.bytes));
   }
+}
+
+BOOST_AUTO_TEST_CASE(decoding_into_a_reused_tick_allocates_nothing) {
+  const frame_builder frames[] = {golden_ltp(), golden_quote(), golden_snap_quote(),
+                                  golden_depth_20()};
+  tick reused;
+  const std::size_t before = allocation_count();
+  for (int i = 0; i < 100; ++i) {
+    for (const auto& f : frames) BOOST_TEST_REQUIRE(!decode_frame(f.span(), reused));
+  }
+  BOOST_TEST(allocation_count() == before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

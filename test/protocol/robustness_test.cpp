@@ -5,9 +5,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "protocol/frame.hpp"
+#include "protocol/instrument.hpp"
 #include "protocol/login.hpp"
 #include "protocol/request.hpp"
 #include "protocol/totp.hpp"
+#include "test/support/process.hpp"
 
 #include <exception>
 #include <functional>
@@ -235,6 +237,72 @@ BOOST_AUTO_TEST_CASE(base32_and_totp) {
     });
   }
   BOOST_TEST(exceptions == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(scrip_master_and_resolution) {
+  mutator m(5);
+  const std::string sample = read_file(std::filesystem::path(TICKGATE_SOURCE_DIR) /
+                                       "deploy/data/OpenAPIScripMaster.sample.json");
+  BOOST_TEST_REQUIRE(!sample.empty());
+  const protocol::instrument_index sample_index(protocol::parse_scrip_master(sample).value());
+  // Mutating a 5 KB document 4000 times is slow for nothing: mutate a
+  // three-row excerpt instead (the first index, an equity, an option).
+  const std::size_t first_row_end = sample.find("},") + 1;
+  const std::string excerpt =
+      "[" + sample.substr(2, first_row_end - 2) + "," +
+      R"({"token":"2885","symbol":"RELIANCE-EQ","name":"RELIANCE","expiry":"","strike":"-1.000000","lotsize":"1","instrumenttype":"","exch_seg":"NSE","tick_size":"5.000000"},)"
+      R"({"token":"43650","symbol":"NIFTY26NOV2624000CE","name":"NIFTY","expiry":"26NOV2026","strike":"2400000.000000","lotsize":"75","instrumenttype":"OPTIDX","exch_seg":"NFO","tick_size":"5.000000"}])";
+  BOOST_TEST_REQUIRE(protocol::parse_scrip_master(excerpt).has_value(), excerpt);
+  exceptions = 0;
+  std::size_t accepted = 0;
+  for (int i = 0; i < iterations; ++i) {
+    const std::string input = i % 10 == 0 ? m.random_bytes(300) : m.mutate(excerpt);
+    guarded([&] {
+      std::size_t row = 0;
+      protocol::scrip_master_stats stats;
+      const auto parsed = protocol::parse_scrip_master(input, &stats, &row);
+      if (parsed) {
+        ++accepted;
+        BOOST_TEST_REQUIRE(parsed->size() + stats.skipped == stats.rows);
+        const protocol::instrument_index index(*parsed);
+        for (const auto& in : index.all()) {
+          static_cast<void>(index.find_by_token(in.exchange_type, in.token));
+          static_cast<void>(index.resolve(in.trading_symbol));
+        }
+      }
+      // Random names and exchanges against the real sample index.
+      const std::string name = input.substr(0, static_cast<std::size_t>(m.pick(0, 30)));
+      static_cast<void>(sample_index.resolve(name));
+      static_cast<void>(sample_index.resolve(name, i % 2 ? "NSE" : name));
+      static_cast<void>(
+          sample_index.find_by_token(static_cast<std::uint8_t>(m.pick(0, 255)), name));
+    });
+  }
+  BOOST_TEST(exceptions == 0u);
+  BOOST_TEST(accepted > 10u);
+}
+
+BOOST_AUTO_TEST_CASE(symbols_csv) {
+  mutator m(6);
+  const std::string seed =
+      "symbol_name,enabled\r\nRELIANCE,true\r\n\"M&M\",yes\r\n\r\nSBIN,false\r\n";
+  exceptions = 0;
+  std::size_t accepted = 0;
+  for (int i = 0; i < iterations; ++i) {
+    const std::string input = i % 10 == 0 ? m.random_bytes(100) : m.mutate(seed);
+    guarded([&] {
+      std::size_t line = 0;
+      const auto parsed = protocol::parse_symbols_csv(input, &line);
+      if (parsed) {
+        ++accepted;
+        for (const auto& e : *parsed) BOOST_TEST_REQUIRE(!e.symbol.empty());
+      } else {
+        BOOST_TEST_REQUIRE(line >= 1u);
+      }
+    });
+  }
+  BOOST_TEST(exceptions == 0u);
+  BOOST_TEST(accepted > 10u);
 }
 
 }  // namespace tickgate::test

@@ -1,0 +1,116 @@
+#include "storage/candle_book.hpp"
+
+#include <algorithm>
+
+namespace tickgate::storage {
+
+candle_book::candle_book(options opts)
+    : tf_(std::move(opts.timeframes)),
+      offset_(opts.utc_offset.count()),
+      interval_(opts.flush_interval) {}
+
+std::int64_t candle_book::period_start(std::int64_t t, std::int64_t tf,
+                                       std::int64_t offset) noexcept {
+  const std::int64_t local = t + offset;
+  std::int64_t q = local / tf;
+  if (local % tf != 0 && local < 0) --q;  // floor, also before 1970
+  return q * tf - offset;
+}
+
+std::string candle_book::timeframe_label(std::chrono::seconds tf) {
+  const auto s = tf.count();
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+candle_book::update_result candle_book::update(std::string_view symbol, std::int64_t epoch_ms,
+                                               double price, std::int64_t cumulative_volume) {
+  auto it = symbols_.find(symbol);
+  if (it == symbols_.end()) {
+    it = symbols_.emplace(std::string(symbol), symbol_state{}).first;
+    it->second.slots.resize(tf_.size());
+  }
+  symbol_state& st = it->second;
+
+  std::int64_t delta = 0;
+  if (st.last_volume < 0) {
+    st.last_volume = cumulative_volume;  // first tick: baseline only
+  } else if (cumulative_volume >= st.last_volume) {
+    delta = cumulative_volume - st.last_volume;
+    st.last_volume = cumulative_volume;
+  } else if (epoch_ms >= st.last_epoch_ms) {
+    delta = cumulative_volume;  // the day's count restarted
+    st.last_volume = cumulative_volume;
+  }
+  st.last_epoch_ms = std::max(st.last_epoch_ms, epoch_ms);
+
+  // Floor to whole seconds, also for negative times.
+  const std::int64_t t = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
+  update_result result;
+  bool late = false;
+  for (std::size_t i = 0; i < tf_.size(); ++i) {
+    slot& s = st.slots[i];
+    const std::int64_t start = period_start(t, tf_[i].count(), offset_);
+    if (!s.valid || start > s.c.start) {
+      if (s.valid && s.dirty) {
+        closed_.push_back({&it->first, i, s.c});
+        result.period_closed = true;
+      }
+      s.c = candle{start, price, price, price, price, delta, 1};
+      s.valid = true;
+    } else if (start == s.c.start) {
+      s.c.high = std::max(s.c.high, price);
+      s.c.low = std::min(s.c.low, price);
+      s.c.close = price;
+      s.c.volume += delta;
+      ++s.c.ticks;
+    } else {
+      late = true;  // that period is closed and written; leave it
+      continue;
+    }
+    s.dirty = true;
+    result.applied = true;
+  }
+  if (late) ++late_ticks_;
+  if (result.applied && !st.queued) {
+    st.queued = true;
+    dirty_.emplace_back(&it->first, &st);
+  }
+  return result;
+}
+
+bool candle_book::flush_due(clock::time_point now) const noexcept {
+  return has_changes() && (!flushed_once_ || now - last_flush_ >= interval_);
+}
+
+void candle_book::flush_closed(const visitor& visit) {
+  for (const closed_candle& c : closed_) visit(*c.symbol, c.timeframe, c.c, true);
+  closed_.clear();
+}
+
+void candle_book::flush_changed(clock::time_point now, const visitor& visit) {
+  flush_closed(visit);
+  for (auto& [name, st] : dirty_) {
+    for (std::size_t i = 0; i < st->slots.size(); ++i) {
+      slot& s = st->slots[i];
+      if (!s.dirty) continue;
+      s.dirty = false;
+      visit(*name, i, s.c, false);
+    }
+    st->queued = false;
+  }
+  dirty_.clear();
+  last_flush_ = now;
+  flushed_once_ = true;
+}
+
+const candle* candle_book::current(std::string_view symbol, std::size_t timeframe) const {
+  const auto it = symbols_.find(symbol);
+  if (it == symbols_.end() || timeframe >= it->second.slots.size()) return nullptr;
+  const slot& s = it->second.slots[timeframe];
+  return s.valid ? &s.c : nullptr;
+}
+
+}  // namespace tickgate::storage

@@ -1,0 +1,129 @@
+// OHLCV candles rolled in memory, per symbol and timeframe, with the flush
+// policy of the candle sink: changed candles are written at most every
+// flush_interval, and a candle whose period has closed is written at once.
+// A plain object — no I/O, no clock of its own — so rolling, alignment and
+// cadence are unit-tested with made-up times.
+//
+// Periods are aligned in the wall clock of `utc_offset` (IST by default): a
+// 1h candle starts at 09:00 IST, not at 09:30 IST (= 04:00 UTC). A candle is
+// identified by the epoch seconds of its period start.
+//
+// Volume is the increase of the feed's cumulative day volume within the
+// period, attributed to the candle of the tick that shows it. The first tick
+// of a symbol has no baseline (delta 0). A cumulative volume that goes down
+// on a tick that is not older than the previous one is a new session (the
+// day's count restarted): the whole new count belongs to this tick. One that
+// goes down on an older tick (out of order) changes nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tickgate::storage {
+
+struct candle {
+  std::int64_t start = 0;  // epoch seconds of the period start
+  double open = 0;
+  double high = 0;
+  double low = 0;
+  double close = 0;
+  std::int64_t volume = 0;
+  std::uint64_t ticks = 0;
+
+  friend bool operator==(const candle&, const candle&) = default;
+};
+
+class candle_book {
+public:
+  using clock = std::chrono::steady_clock;
+
+  struct options {
+    std::vector<std::chrono::seconds> timeframes{
+        std::chrono::seconds(60), std::chrono::seconds(300), std::chrono::seconds(900)};
+    std::chrono::seconds utc_offset{19800};  // IST, +05:30
+    std::chrono::milliseconds flush_interval{250};
+  };
+
+  // Precondition: every timeframe > 0.
+  explicit candle_book(options opts);
+
+  struct update_result {
+    bool applied = false;        // the tick changed at least one candle
+    bool period_closed = false;  // a changed candle's period ended: flush_closed() now
+  };
+  // One trade print: exchange time (epoch ms), price, cumulative day volume.
+  update_result update(std::string_view symbol, std::int64_t epoch_ms, double price,
+                       std::int64_t cumulative_volume);
+
+  // Flush policy.
+  bool has_changes() const noexcept { return !closed_.empty() || !dirty_.empty(); }
+  bool has_closed() const noexcept { return !closed_.empty(); }
+  // True when changes are waiting and flush_interval has passed since the
+  // last flush_changed() (or there was none).
+  bool flush_due(clock::time_point now) const noexcept;
+  // When the waiting changes become due.
+  clock::time_point next_flush() const noexcept {
+    return flushed_once_ ? last_flush_ + interval_ : clock::time_point{};
+  }
+
+  // visit(symbol, timeframe index, candle, closed) for each candle to write.
+  using visitor = std::function<void(std::string_view, std::size_t, const candle&, bool)>;
+  // Closed candles only, in the order their periods closed; does not move
+  // the cadence.
+  void flush_closed(const visitor& visit);
+  // Closed candles, then every changed current candle; marks them written
+  // and starts a new interval at `now`.
+  void flush_changed(clock::time_point now, const visitor& visit);
+
+  const std::vector<std::chrono::seconds>& timeframes() const noexcept { return tf_; }
+  // The candle in progress, or nullptr.
+  const candle* current(std::string_view symbol, std::size_t timeframe) const;
+  std::uint64_t late_ticks() const noexcept { return late_ticks_; }
+  std::size_t symbols() const noexcept { return symbols_.size(); }
+
+  // Start of the period holding epoch second `t`: floor((t + offset) / tf) * tf - offset.
+  static std::int64_t period_start(std::int64_t t, std::int64_t tf, std::int64_t offset) noexcept;
+  // "1m", "5m", "15m", "1h", "1d", "90s": the largest unit that divides it.
+  static std::string timeframe_label(std::chrono::seconds tf);
+
+private:
+  struct slot {
+    candle c;
+    bool valid = false;
+    bool dirty = false;
+  };
+  struct symbol_state {
+    std::vector<slot> slots;  // one per timeframe
+    std::int64_t last_epoch_ms = 0;
+    std::int64_t last_volume = -1;  // -1: no baseline yet
+    bool queued = false;            // in dirty_
+  };
+  struct closed_candle {
+    const std::string* symbol;  // key in symbols_ (stable)
+    std::size_t timeframe;
+    candle c;
+  };
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
+  std::vector<std::chrono::seconds> tf_;
+  std::int64_t offset_;
+  clock::duration interval_;
+  clock::time_point last_flush_{};
+  bool flushed_once_ = false;
+  std::unordered_map<std::string, symbol_state, string_hash, std::equal_to<>> symbols_;
+  std::vector<std::pair<const std::string*, symbol_state*>> dirty_;
+  std::vector<closed_candle> closed_;
+  std::uint64_t late_ticks_ = 0;
+};
+
+}  // namespace tickgate::storage

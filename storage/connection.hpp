@@ -1,0 +1,175 @@
+// One Redis connection: a request queue, automatic pipelining, in-order reply
+// matching, health checks, reconnection, and an outage buffer — the design of
+// Boost.Redis, on Boost 1.81's Asio.
+//
+// Producers never wait. send() encodes a request straight into the queue
+// (request_queue.hpp) and returns; a writer coroutine writes everything
+// queued since its last write in one go, so requests issued while a write is
+// in flight, or within one handler, are pipelined together. A reader
+// coroutine parses replies (resp_parser.hpp) and matches them to requests in
+// order. A health coroutine declares the connection dead when the oldest
+// written request has waited longer than request_timeout, and sends PING when
+// the link has been idle for health_check_interval.
+//
+// Every (re)connect: resolve, TCP connect, TLS handshake (peer verification,
+// SNI, host-name check) and `HELLO 3 [AUTH user pass] SETNAME name` plus
+// `SELECT db`, all within connect_timeout; failures retry with capped
+// exponential backoff and jitter. Requests queued while the connection is down
+// wait in the outage buffer (bounded by buffer_limit_bytes, oldest dropped
+// and counted) and are written on reconnect, after the replay of whatever was
+// written but not acknowledged before the drop: at-least-once, in order.
+//
+// Threading and lifetime: one io_context thread; every member function must
+// be called on it. The coroutines keep the connection's state alive, so the
+// object may be destroyed at any time after stop() (the destructor calls it).
+#pragma once
+
+#include "storage/histogram.hpp"
+#include "storage/redis_url.hpp"
+#include "storage/request_queue.hpp"
+#include "storage/resp_value.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tickgate::storage {
+
+using clock = std::chrono::steady_clock;
+
+struct connection_options {
+  redis_endpoint endpoint;
+  // Outage buffer bound: encoded bytes + request_queue::request_overhead per
+  // request, pending or waiting for a reply.
+  std::size_t buffer_limit_bytes = 64u << 20;
+  std::chrono::milliseconds connect_timeout{2000};  // resolve + connect + TLS + HELLO/SELECT
+  std::chrono::milliseconds request_timeout{5000};  // oldest written request → connection dead
+  std::chrono::milliseconds health_check_interval{1000};  // PING after this long idle
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{5000};
+  std::string client_name = "tickgate";  // CLIENT SETNAME via HELLO; empty: none
+  // Most bytes in one socket write; 0: a quarter of the bound, 16 KiB–4 MiB.
+  std::size_t max_write_bytes = 0;
+};
+
+struct connection_stats {
+  // Counters.
+  std::uint64_t requests = 0;  // queued (committed) requests
+  std::uint64_t commands = 0;  // queued commands
+  std::uint64_t writes = 0;    // socket writes; commands / writes = pipeline depth
+  std::uint64_t bytes_written = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t replies = 0;        // replies matched to requests
+  std::uint64_t error_replies = 0;  // of which Redis errors (-ERR, -WRONGTYPE, …)
+  std::uint64_t push_frames = 0;    // RESP3 out-of-band frames, ignored
+  std::uint64_t dropped_commands =
+      0;  // never delivered: bound, refused, fire-and-forget while down
+  std::uint64_t dropped_bytes = 0;
+  std::uint64_t replayed_commands = 0;  // written again after a reconnect
+  std::uint64_t connects = 0;           // successful handshakes
+  std::uint64_t reconnects = 0;         // successful handshakes after the first
+  std::uint64_t connect_failures = 0;
+  std::uint64_t disconnects = 0;
+  std::uint64_t timeouts = 0;         // connections declared dead by request_timeout
+  std::uint64_t health_checks = 0;    // PINGs sent
+  std::uint64_t protocol_errors = 0;  // unparsable or unexpected replies
+  // Gauges.
+  std::uint64_t buffered_bytes = 0;      // outage-buffer accounting (see buffer_limit_bytes)
+  std::uint64_t buffered_commands = 0;   // pending or waiting for a reply
+  std::uint64_t in_flight_commands = 0;  // written, waiting for a reply
+  bool connected = false;
+};
+
+class connection {
+public:
+  connection(boost::asio::any_io_executor ex, connection_options options);
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  // Starts connecting (and reconnecting until stop()). Requests sent before
+  // start() wait in the outage buffer.
+  void start();
+  // Stops accepting requests and waits until every queued request has been
+  // acknowledged, or `bound` has passed. True when nothing is left.
+  boost::asio::awaitable<bool> drain(std::chrono::milliseconds bound);
+  // The first half of drain(): from now on send() and exec() refuse new
+  // requests; queued ones are still written.
+  void stop_accepting() noexcept;
+  // Closes the connection; whatever is still queued is counted as dropped
+  // and pending exec() calls fail with errc::stopped.
+  void stop();
+
+  bool connected() const noexcept;
+  boost::asio::any_io_executor get_executor() const noexcept;
+  const connection_stats& stats() const noexcept;
+  const metrics::histogram& round_trip() const noexcept;     // write → reply, µs
+  const metrics::histogram& origin_to_ack() const noexcept;  // caller's origin → reply, µs
+  const connection_options& options() const noexcept;
+  // The endpoint for logs and /stats (password redacted).
+  const std::string& redacted_url() const noexcept;
+
+  // Control plane: runs `count` RESP-encoded commands (exactly `count`
+  // complete commands, e.g. built with append_command) and returns their
+  // replies in order; Redis error replies are values in the vector. Not
+  // buffered through an outage: fails fast with errc::not_connected while
+  // down, errc::connection_lost if the connection drops before the replies,
+  // errc::request_timeout after request_timeout, errc::stopped, or
+  // errc::bad_request when `commands` does not hold `count` commands.
+  boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> exec(std::string commands,
+                                                                              std::size_t count);
+
+  // --- Hot path ------------------------------------------------------------
+  // Registers a producer (a sink) for per-producer counters.
+  source_id add_source(std::string name);
+  const source_counters& source(source_id id) const noexcept;
+  std::size_t source_count() const noexcept;
+  const std::string& source_name(source_id id) const noexcept;
+
+  // Queues one request of `commands` RESP commands, which `encode` appends to
+  // the std::string& it is given (and nothing else), e.g.
+  //   conn.send(src, request_kind::durable, 1, origin,
+  //             [&](std::string& out) { append_command(out, "SET", key, value); });
+  // Never waits and never throws on Redis state. kind is durable (replayed
+  // until acknowledged) or fire_and_forget (dropped while the connection is
+  // down). `origin` (e.g. when the frame was received) feeds origin_to_ack().
+  // Returns false when the request was not queued — stopped or draining,
+  // fire-and-forget while down, or larger than the bound — and counts it as
+  // dropped; `encode` is then not called unless it was too large.
+  template <class Encode>
+  bool send(source_id source, request_kind kind, std::uint32_t commands, clock::time_point origin,
+            Encode&& encode) {
+    if (!accepting(kind)) {
+      refuse(source, commands);
+      return false;
+    }
+    std::string& out = begin_request();
+    const std::size_t mark = out.size();
+    std::forward<Encode>(encode)(out);
+    return commit_request(mark, kind, commands, source, origin);
+  }
+
+  // Whether send() would queue a request of this kind now.
+  bool accepting(request_kind kind) const noexcept;
+
+  class impl;
+
+private:
+  std::string& begin_request() noexcept;
+  bool commit_request(std::size_t mark, request_kind kind, std::uint32_t commands, source_id source,
+                      clock::time_point origin);
+  void refuse(source_id source, std::uint32_t commands) noexcept;
+
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tickgate::storage

@@ -1,0 +1,246 @@
+#include "storage/request_queue.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tickgate::storage {
+namespace {
+
+constexpr std::size_t max_spare_chunks = 8;
+
+}  // namespace
+
+request_queue::request_queue(std::size_t limit_bytes)
+    : limit_(limit_bytes),
+      // Small enough that dropping the oldest requests during an outage
+      // frees memory chunk by chunk, large enough to amortise the chunk
+      // bookkeeping.
+      chunk_limit_(std::clamp<std::size_t>(limit_bytes / 16, 4096, 1u << 20)) {
+  sources_.emplace_back();  // source 0: the connection itself
+  open_chunk();
+}
+
+source_id request_queue::add_source() {
+  sources_.emplace_back();
+  return static_cast<source_id>(sources_.size() - 1);
+}
+
+void request_queue::open_chunk() {
+  chunk c;
+  if (!spare_.empty()) {
+    c.bytes = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    c.bytes = std::make_unique<std::string>();
+    c.bytes->reserve(std::min<std::size_t>(chunk_limit_, 16384));
+  }
+  chunks_.push_back(std::move(c));
+}
+
+void request_queue::seal_tail() {
+  chunks_.back().sealed = true;
+  chunk_freed_ = true;  // it may hold only discarded requests
+  open_chunk();
+}
+
+void request_queue::count_rejected(source_id source, std::uint32_t commands) noexcept {
+  ++dropped_requests_;
+  dropped_commands_ += commands;
+  sources_[source].dropped += commands;
+}
+
+bool request_queue::commit(std::size_t mark, request_kind kind, std::uint32_t commands,
+                           source_id source, clock::time_point origin, std::uint64_t token) {
+  std::string& bytes = buffer();
+  assert(mark <= bytes.size());
+  const std::size_t size = bytes.size() - mark;
+  if (size == 0) return true;
+  sources_[source].commands += commands;
+  if (size + request_overhead > limit_ || size > UINT32_MAX || mark > UINT32_MAX) {
+    bytes.resize(mark);
+    ++dropped_requests_;
+    dropped_commands_ += commands;
+    dropped_bytes_ += size;
+    sources_[source].dropped += commands;
+    return false;
+  }
+  request r;
+  r.chunk = first_chunk_seq_ + chunks_.size() - 1;
+  r.offset = static_cast<std::uint32_t>(mark);
+  r.size = static_cast<std::uint32_t>(size);
+  r.commands = commands;
+  r.kind = kind;
+  r.source = source;
+  r.token = token;
+  r.origin = origin;
+  requests_.push_back(r);
+  ++chunks_.back().live;
+  held_bytes_ += size + request_overhead;
+  ++held_requests_;
+  held_commands_ += commands;
+  if (bytes.size() >= chunk_limit_) seal_tail();
+  if (held_bytes_ > limit_) enforce_limit();
+  return true;
+}
+
+void request_queue::release(request& r) {
+  held_bytes_ -= r.size + request_overhead;
+  --held_requests_;
+  held_commands_ -= r.commands;
+  chunk& c = chunk_at(r.chunk);
+  assert(c.live > 0);
+  if (--c.live == 0) chunk_freed_ = true;
+}
+
+void request_queue::discard(request& r, bool count_dropped) {
+  release(r);
+  r.st = state::discarded;
+  if (count_dropped) {
+    ++dropped_requests_;
+    dropped_commands_ += r.commands;
+    dropped_bytes_ += r.size;
+    sources_[r.source].dropped += r.commands;
+  }
+}
+
+void request_queue::enforce_limit() {
+  std::uint64_t seq = std::max(drop_cursor_, next_send_);
+  while (held_bytes_ > limit_ && seq < end_seq()) {
+    request& r = at(seq);
+    const bool droppable = r.st == state::pending && (r.kind == request_kind::durable ||
+                                                      r.kind == request_kind::fire_and_forget);
+    if (droppable) discard(r, true);
+    // Requests before `seq` are now sent, discarded or exempt (control,
+    // health check): a later drop never needs to look at them again.
+    if (r.st == state::discarded || !droppable) drop_cursor_ = seq + 1;
+    ++seq;
+  }
+  trim_head();
+  release_chunks();
+}
+
+void request_queue::trim_head() noexcept {
+  while (!requests_.empty() && requests_.front().st == state::discarded) {
+    requests_.pop_front();
+    ++head_seq_;
+  }
+  next_send_ = std::max(next_send_, head_seq_);
+  drop_cursor_ = std::max(drop_cursor_, head_seq_);
+}
+
+void request_queue::release_chunks() {
+  if (!chunk_freed_) return;
+  chunk_freed_ = false;
+  // A chunk is freed once sealed, unused by any live request and not part of
+  // the write in progress; chunks before it may still be live (a sent
+  // request waiting for its reply), so scan them all: there are few.
+  for (std::size_t i = 0; i + 1 < chunks_.size(); ++i) {
+    chunk& c = chunks_[i];
+    if (c.released || !c.sealed || c.live != 0 || chunk_pinned(first_chunk_seq_ + i)) continue;
+    c.bytes->clear();
+    if (spare_.size() < max_spare_chunks && c.bytes->capacity() <= 4 * chunk_limit_) {
+      spare_.push_back(std::move(c.bytes));
+    } else {
+      c.bytes.reset();
+    }
+    c.released = true;
+  }
+  while (chunks_.size() > 1 && chunks_.front().released) {
+    chunks_.pop_front();
+    ++first_chunk_seq_;
+  }
+}
+
+bool request_queue::has_pending() const noexcept {
+  for (std::uint64_t seq = next_send_; seq < end_seq(); ++seq) {
+    if (at(seq).st == state::pending) return true;
+  }
+  return false;
+}
+
+std::span<const std::string_view> request_queue::prepare_write(clock::time_point now,
+                                                               std::size_t max_bytes) {
+  assert(!writing_);
+  write_views_.clear();
+  // Seal the open chunk if it holds anything to send: from now on it is
+  // only read, and producers append to a fresh one.
+  if (!requests_.empty() && at(end_seq() - 1).chunk == first_chunk_seq_ + chunks_.size() - 1) {
+    seal_tail();
+  }
+  std::size_t bytes = 0;
+  std::uint64_t seq = next_send_;
+  std::uint64_t last_chunk = 0;
+  const char* run_end = nullptr;
+  for (; seq < end_seq(); ++seq) {
+    request& r = at(seq);
+    if (r.st != state::pending) continue;  // discarded
+    if (bytes != 0 && bytes + r.size > max_bytes) break;
+    const char* data = chunk_at(r.chunk).bytes->data() + r.offset;
+    if (run_end == data) {  // contiguous with the previous request: extend the view
+      std::string_view& v = write_views_.back();
+      v = std::string_view(v.data(), v.size() + r.size);
+    } else {
+      write_views_.emplace_back(data, r.size);
+    }
+    if (!writing_) {
+      writing_ = true;
+      pinned_first_ = r.chunk;
+    }
+    last_chunk = r.chunk;
+    run_end = data + r.size;
+    r.st = state::sent;
+    r.sent_at = now;
+    sent_commands_ += r.commands;
+    bytes += r.size;
+  }
+  pinned_last_ = last_chunk;
+  next_send_ = seq;
+  return write_views_;
+}
+
+void request_queue::write_done() noexcept {
+  writing_ = false;
+  write_views_.clear();
+  chunk_freed_ = true;  // chunks unpinned
+  release_chunks();
+}
+
+std::optional<request_queue::expectation> request_queue::expecting_reply() const noexcept {
+  if (requests_.empty()) return std::nullopt;
+  const request& r = requests_[0];  // trim_head keeps the head non-discarded
+  if (r.st != state::sent) return std::nullopt;
+  return expectation{r.kind, r.source, r.token};
+}
+
+std::optional<request_queue::completion> request_queue::on_reply(bool error) {
+  assert(expecting_reply());
+  request& r = requests_[0];
+  ++r.replies;
+  r.error = r.error || error;
+  if (error) ++sources_[r.source].errors;
+  if (r.replies < r.commands) return std::nullopt;
+  completion done{r.kind, r.source, r.commands, r.error, r.token, r.origin, r.sent_at};
+  sources_[r.source].acked += r.commands;
+  sent_commands_ -= r.commands;
+  release(r);
+  r.st = state::discarded;
+  trim_head();
+  release_chunks();
+  return done;
+}
+
+std::optional<request_queue::clock::time_point> request_queue::oldest_sent_at() const noexcept {
+  if (requests_.empty() || requests_[0].st != state::sent) return std::nullopt;
+  return requests_[0].sent_at;
+}
+
+std::size_t request_queue::chunk_bytes_allocated() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    if (chunks_[i].bytes) n += chunks_[i].bytes->capacity();
+  }
+  for (const auto& s : spare_) n += s->capacity();
+  return n;
+}
+
+}  // namespace tickgate::storage

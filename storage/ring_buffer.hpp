@@ -1,0 +1,65 @@
+// A growable FIFO ring: push at the back, pop at the front, index from the
+// front. Unlike std::deque it never allocates in steady state (it keeps its
+// largest capacity), which matters on the per-request path.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace tickgate::storage {
+
+template <class T>
+class ring_buffer {
+public:
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t capacity() const noexcept { return slots_.size(); }
+
+  T& operator[](std::size_t i) noexcept {
+    assert(i < size_);
+    return slots_[(head_ + i) & (slots_.size() - 1)];
+  }
+  const T& operator[](std::size_t i) const noexcept {
+    assert(i < size_);
+    return slots_[(head_ + i) & (slots_.size() - 1)];
+  }
+  T& front() noexcept { return (*this)[0]; }
+  T& back() noexcept { return (*this)[size_ - 1]; }
+
+  T& push_back(T value) {
+    if (size_ == slots_.size()) grow();
+    T& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    slot = std::move(value);
+    ++size_;
+    return slot;
+  }
+
+  // Precondition: !empty(). The slot is reset to T{} so it holds no resources.
+  void pop_front() noexcept {
+    assert(size_ > 0);
+    slots_[head_] = T{};
+    head_ = (head_ + 1) & (slots_.size() - 1);
+    --size_;
+  }
+
+  void clear() noexcept {
+    while (size_ > 0) pop_front();
+    head_ = 0;
+  }
+
+private:
+  void grow() {
+    std::vector<T> bigger(slots_.empty() ? 16 : slots_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
+    slots_ = std::move(bigger);
+    head_ = 0;
+  }
+
+  std::vector<T> slots_;  // size is zero or a power of two
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace tickgate::storage

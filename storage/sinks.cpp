@@ -1,0 +1,281 @@
+#include "storage/sinks.hpp"
+
+#include "storage/resp_encoder.hpp"
+
+#include <cmath>
+
+namespace tickgate::storage {
+namespace {
+
+template <class Options>
+connection* pick(connection_pool& pool, const Options& o) {
+  return o.enabled ? &pool.for_db(o.db) : nullptr;
+}
+
+template <class Options>
+connection* pick(connection& conn, const Options& o) {
+  return o.enabled ? &conn : nullptr;
+}
+
+std::string seconds_text(std::chrono::seconds s) {
+  return std::to_string(s.count());
+}
+
+// EXPIRE <a+b> <ttl>
+void append_expire(std::string& out, std::string_view a, std::string_view b, std::string_view ttl) {
+  append_array_header(out, 3);
+  append_bulk(out, "EXPIRE");
+  append_bulk(out, a, b);
+  append_bulk(out, ttl);
+}
+
+}  // namespace
+
+namespace detail {
+
+sink_base::sink_base(connection* conn, std::string name) : conn_(conn) {
+  if (conn_ != nullptr) source_ = conn_->add_source(std::move(name));
+}
+
+sink_stats sink_base::stats() const noexcept {
+  sink_stats s;
+  s.records = records_;
+  s.rejected = rejected_;
+  if (conn_ != nullptr) {
+    const source_counters& c = conn_->source(source_);
+    s.commands = c.commands;
+    s.acked = c.acked;
+    s.errors = c.errors;
+    s.dropped = c.dropped;
+  }
+  return s;
+}
+
+}  // namespace detail
+
+// --- stream ----------------------------------------------------------------
+
+stream_sink::stream_sink(connection_pool& pool, options opts)
+    : sink_base(pick(pool, opts), "stream"), opt_(std::move(opts)) {
+  maxlen_text_ = std::to_string(opt_.maxlen);
+  if (opt_.ttl) ttl_text_ = seconds_text(*opt_.ttl);
+}
+
+stream_sink::stream_sink(connection& conn, options opts)
+    : sink_base(pick(conn, opts), "stream"), opt_(std::move(opts)) {
+  maxlen_text_ = std::to_string(opt_.maxlen);
+  if (opt_.ttl) ttl_text_ = seconds_text(*opt_.ttl);
+}
+
+bool stream_sink::write(std::string_view symbol, std::span<const field_view> fields,
+                        clock::time_point origin) {
+  if (conn_ == nullptr) return false;
+  if (symbol.empty() || fields.empty()) {  // XADD needs a key and a field
+    ++rejected_;
+    return false;
+  }
+  ++records_;
+  const bool trim = opt_.maxlen != 0;
+  const bool expire = opt_.ttl.has_value();
+  return conn_->send(source_, request_kind::durable, expire ? 2 : 1, origin, [&](std::string& out) {
+    append_array_header(out, 3 + (trim ? 3 : 0) + 2 * fields.size());
+    append_bulk(out, "XADD");
+    append_bulk(out, opt_.key_prefix, symbol);
+    if (trim) {
+      append_bulk(out, "MAXLEN");
+      append_bulk(out, "~");
+      append_bulk(out, maxlen_text_);
+    }
+    append_bulk(out, "*");
+    for (const field_view& f : fields) {
+      append_bulk(out, f.name);
+      append_bulk(out, f.value);
+    }
+    if (expire) append_expire(out, opt_.key_prefix, symbol, ttl_text_);
+  });
+}
+
+// --- pub/sub ---------------------------------------------------------------
+
+pubsub_sink::pubsub_sink(connection_pool& pool, options opts)
+    : sink_base(pick(pool, opts), "pubsub"), opt_(std::move(opts)) {}
+
+pubsub_sink::pubsub_sink(connection& conn, options opts)
+    : sink_base(pick(conn, opts), "pubsub"), opt_(std::move(opts)) {}
+
+bool pubsub_sink::publish(std::string_view symbol, std::string_view json,
+                          clock::time_point origin) {
+  if (conn_ == nullptr) return false;
+  const bool all = !opt_.all_channel.empty();
+  const bool per_symbol = !opt_.symbol_channel_prefix.empty() && !symbol.empty();
+  if (!all && !per_symbol) {
+    ++rejected_;
+    return false;
+  }
+  ++records_;
+  const std::uint32_t commands = (all ? 1u : 0u) + (per_symbol ? 1u : 0u);
+  return conn_->send(source_, request_kind::fire_and_forget, commands, origin,
+                     [&](std::string& out) {
+                       if (all) append_command(out, "PUBLISH", opt_.all_channel, json);
+                       if (per_symbol) {
+                         append_array_header(out, 3);
+                         append_bulk(out, "PUBLISH");
+                         append_bulk(out, opt_.symbol_channel_prefix, symbol);
+                         append_bulk(out, json);
+                       }
+                     });
+}
+
+// --- lists -----------------------------------------------------------------
+
+list_sink::list_sink(connection_pool& pool, options opts)
+    : sink_base(pick(pool, opts), "lists"), opt_(std::move(opts)) {
+  if (opt_.cap > 0) last_index_text_ = std::to_string(opt_.cap - 1);
+  if (opt_.ttl) ttl_text_ = seconds_text(*opt_.ttl);
+}
+
+list_sink::list_sink(connection& conn, options opts)
+    : sink_base(pick(conn, opts), "lists"), opt_(std::move(opts)) {
+  if (opt_.cap > 0) last_index_text_ = std::to_string(opt_.cap - 1);
+  if (opt_.ttl) ttl_text_ = seconds_text(*opt_.ttl);
+}
+
+bool list_sink::push(std::string_view key, std::string_view json, clock::time_point origin) {
+  if (conn_ == nullptr) return false;
+  if (key.empty()) {
+    ++rejected_;
+    return false;
+  }
+  ++records_;
+  const bool trim = opt_.cap > 0;
+  const bool expire = opt_.ttl.has_value();
+  const std::uint32_t commands = 1u + (trim ? 1u : 0u) + (expire ? 1u : 0u);
+  return conn_->send(source_, request_kind::durable, commands, origin, [&](std::string& out) {
+    append_command(out, "LPUSH", key, json);
+    if (trim) append_command(out, "LTRIM", key, "0", last_index_text_);
+    if (expire) append_command(out, "EXPIRE", key, ttl_text_);
+  });
+}
+
+// --- price cache -------------------------------------------------------------
+
+price_sink::price_sink(connection_pool& pool, options opts)
+    : sink_base(pick(pool, opts), "price"), opt_(std::move(opts)) {
+  ttl_text_ = seconds_text(opt_.ttl);
+}
+
+price_sink::price_sink(connection& conn, options opts)
+    : sink_base(pick(conn, opts), "price"), opt_(std::move(opts)) {
+  ttl_text_ = seconds_text(opt_.ttl);
+}
+
+bool price_sink::set(std::string_view symbol, std::string_view json, clock::time_point origin) {
+  if (conn_ == nullptr) return false;
+  if (symbol.empty()) {
+    ++rejected_;
+    return false;
+  }
+  ++records_;
+  const bool expire = opt_.ttl.count() > 0;
+  return conn_->send(source_, request_kind::durable, 1, origin, [&](std::string& out) {
+    append_array_header(out, expire ? 5 : 3);
+    append_bulk(out, "SET");
+    append_bulk(out, opt_.key_prefix, symbol);
+    append_bulk(out, json);
+    if (expire) {
+      append_bulk(out, "EX");
+      append_bulk(out, ttl_text_);
+    }
+  });
+}
+
+// --- candles -----------------------------------------------------------------
+
+candle_sink::candle_sink(connection_pool& pool, options opts)
+    : candle_sink(opts.enabled ? &pool.for_db(opts.db) : nullptr, std::move(opts), 0) {}
+
+candle_sink::candle_sink(connection& conn, options opts)
+    : candle_sink(opts.enabled ? &conn : nullptr, std::move(opts), 0) {}
+
+candle_sink::candle_sink(connection* conn, options opts, int)
+    : sink_base(conn, "candles"),
+      opt_(std::move(opts)),
+      book_({opt_.timeframes, opt_.utc_offset, opt_.flush_interval}) {
+  for (const auto tf : opt_.timeframes) labels_.push_back(candle_book::timeframe_label(tf));
+  if (opt_.ttl) ttl_text_ = seconds_text(*opt_.ttl);
+  if (conn_ != nullptr) timer_.emplace(conn_->get_executor());
+}
+
+candle_sink::~candle_sink() {
+  *alive_ = false;
+  if (timer_) timer_->cancel();
+}
+
+void candle_sink::update(std::string_view symbol, std::int64_t epoch_ms, double price,
+                         std::int64_t cumulative_volume) {
+  if (conn_ == nullptr) return;
+  if (symbol.empty() || !std::isfinite(price)) {
+    ++rejected_;
+    return;
+  }
+  ++records_;
+  const auto result = book_.update(symbol, epoch_ms, price, cumulative_volume);
+  if (!result.applied) return;
+  if (result.period_closed) {
+    // The closed candle is final: write it now, on its own, without moving
+    // the cadence of the candles still in progress.
+    book_.flush_closed([this](std::string_view s, std::size_t tf, const candle& c, bool) {
+      write_candle(s, tf, c);
+    });
+  }
+  const auto now = clock::now();
+  if (book_.flush_due(now)) {
+    flush_changed(now);
+  } else {
+    arm_timer();
+  }
+}
+
+void candle_sink::flush() {
+  if (conn_ != nullptr && book_.has_changes()) flush_changed(clock::now());
+}
+
+void candle_sink::flush_changed(clock::time_point now) {
+  ++flushes_;
+  book_.flush_changed(now, [this](std::string_view s, std::size_t tf, const candle& c, bool) {
+    write_candle(s, tf, c);
+  });
+}
+
+void candle_sink::arm_timer() {
+  if (timer_armed_ || !book_.has_changes()) return;
+  timer_armed_ = true;
+  timer_->expires_at(book_.next_flush());
+  timer_->async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (!*alive) return;  // the sink is gone
+    timer_armed_ = false;
+    if (ec) return;
+    if (book_.flush_due(clock::now())) {
+      flush_changed(clock::now());
+    } else {
+      arm_timer();
+    }
+  });
+}
+
+void candle_sink::write_candle(std::string_view symbol, std::size_t timeframe, const candle& c) {
+  key_.assign(opt_.key_prefix);
+  key_.append(symbol);
+  key_.push_back(':');
+  key_.append(labels_[timeframe]);
+  key_.push_back(':');
+  key_.append(resp_arg(c.start).view());
+  const bool expire = opt_.ttl.has_value();
+  conn_->send(source_, request_kind::durable, expire ? 2 : 1, clock::now(), [&](std::string& out) {
+    append_command(out, "HSET", key_, "open", c.open, "high", c.high, "low", c.low, "close",
+                   c.close, "volume", c.volume, "ticks", c.ticks, "start", c.start);
+    if (expire) append_command(out, "EXPIRE", key_, ttl_text_);
+  });
+}
+
+}  // namespace tickgate::storage

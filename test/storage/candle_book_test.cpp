@@ -1,0 +1,196 @@
+// candle_book without Redis: period alignment in IST, OHLCV rolling, volume
+// deltas, late ticks, and the flush cadence driven by made-up times.
+#define BOOST_TEST_MODULE storage_candle_book
+#include <boost/test/unit_test.hpp>
+
+#include "storage/candle_book.hpp"
+
+#include <map>
+#include <tuple>
+#include <vector>
+
+namespace tickgate::test {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::candle;
+using storage::candle_book;
+
+// 2024-01-15 09:15:00 IST = 03:45:00 UTC.
+constexpr std::int64_t open_0915 = 1705290300;
+
+struct written {
+  std::string symbol;
+  std::size_t tf;
+  candle c;
+  bool closed;
+};
+
+std::vector<written> collect_changed(candle_book& book, candle_book::clock::time_point now) {
+  std::vector<written> out;
+  book.flush_changed(now, [&](std::string_view s, std::size_t tf, const candle& c, bool closed) {
+    out.push_back({std::string(s), tf, c, closed});
+  });
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(periods_align_to_ist_wall_clock) {
+  const std::int64_t ist = 19800;
+  struct row {
+    std::int64_t t, tf, expected;
+  };
+  const row rows[] = {
+      {open_0915, 60, open_0915},
+      {open_0915 + 59, 60, open_0915},
+      {open_0915 + 60, 60, open_0915 + 60},
+      {open_0915 + 299, 300, open_0915},
+      {open_0915 + 899, 900, open_0915},
+      {open_0915 + 900, 900, open_0915 + 900},
+      // 1h candles start on the IST hour: 09:15 IST belongs to 09:00 IST.
+      {open_0915, 3600, open_0915 - 900},
+      // 1d candles start at IST midnight (18:30 UTC the day before).
+      {open_0915, 86400, open_0915 - (9 * 3600 + 15 * 60)},
+      // Before 1970 floors too.
+      {-1, 60, -60 - 0},
+  };
+  for (const row& r : rows) {
+    const std::int64_t offset = r.t < 0 ? 0 : ist;
+    BOOST_TEST(candle_book::period_start(r.t, r.tf, offset) == r.expected,
+               r.t << " in " << r.tf << "s");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(timeframe_labels) {
+  BOOST_TEST(candle_book::timeframe_label(60s) == "1m");
+  BOOST_TEST(candle_book::timeframe_label(300s) == "5m");
+  BOOST_TEST(candle_book::timeframe_label(900s) == "15m");
+  BOOST_TEST(candle_book::timeframe_label(3600s) == "1h");
+  BOOST_TEST(candle_book::timeframe_label(86400s) == "1d");
+  BOOST_TEST(candle_book::timeframe_label(90s) == "90s");
+}
+
+BOOST_AUTO_TEST_CASE(rolls_ohlcv_and_closes_periods) {
+  candle_book book({{60s, 300s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  struct tick {
+    std::int64_t at_ms;
+    double price;
+    std::int64_t cum_volume;
+  };
+  // Minute 1: 100 → 105 → 98 → 101; volume 1000 (baseline) → 1200 → 1250 → 1300.
+  const tick minute1[] = {{ms + 100, 100, 1000},
+                          {ms + 20000, 105, 1200},
+                          {ms + 40000, 98, 1250},
+                          {ms + 59999, 101, 1300}};
+  for (const tick& t : minute1) {
+    const auto r = book.update("TCS", t.at_ms, t.price, t.cum_volume);
+    BOOST_TEST(r.applied);
+    BOOST_TEST(!r.period_closed);
+  }
+  const candle expected1{open_0915, 100, 105, 98, 101, 300, 4};
+  BOOST_TEST((*book.current("TCS", 0) == expected1));
+  BOOST_TEST((*book.current("TCS", 1) == expected1));
+
+  // First tick of minute 2 closes minute 1 (1m only; 5m goes on).
+  const auto r = book.update("TCS", ms + 60000, 102, 1400);
+  BOOST_TEST(r.period_closed);
+  BOOST_TEST(book.has_closed());
+  std::vector<written> closed;
+  book.flush_closed([&](std::string_view s, std::size_t tf, const candle& c, bool is_closed) {
+    closed.push_back({std::string(s), tf, c, is_closed});
+  });
+  BOOST_REQUIRE_EQUAL(closed.size(), 1u);
+  BOOST_TEST(closed[0].symbol == "TCS");
+  BOOST_TEST(closed[0].tf == 0u);
+  BOOST_TEST((closed[0].c == expected1));
+  BOOST_TEST(closed[0].closed);
+  BOOST_TEST((*book.current("TCS", 0) == candle{open_0915 + 60, 102, 102, 102, 102, 100, 1}));
+  BOOST_TEST((*book.current("TCS", 1) == candle{open_0915, 100, 105, 98, 102, 400, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(volume_baseline_reset_and_out_of_order) {
+  candle_book book({{60s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  book.update("X", ms, 10, 5000);         // no baseline: 0
+  book.update("X", ms + 1000, 10, 5100);  // +100
+  book.update("X", ms + 500, 10, 5050);   // older and lower: ignored for volume
+  BOOST_TEST(book.current("X", 0)->volume == 100);
+  book.update("X", ms + 2000, 10, 5150);  // +50 from 5100
+  BOOST_TEST(book.current("X", 0)->volume == 150);
+  book.update("X", ms + 3000, 10, 20);  // newer and lower: a new session's count
+  BOOST_TEST(book.current("X", 0)->volume == 170);
+  BOOST_TEST(book.current("X", 0)->ticks == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(late_ticks_leave_closed_periods_alone) {
+  candle_book book({{60s, 900s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  book.update("X", ms + 61000, 50, 0);                // minute 2
+  const auto r = book.update("X", ms + 1000, 40, 0);  // minute 1: late for 1m, same 15m
+  BOOST_TEST(r.applied);
+  BOOST_TEST(book.late_ticks() == 1u);
+  BOOST_TEST(book.current("X", 0)->low == 50);  // 1m untouched
+  BOOST_TEST(book.current("X", 1)->low == 40);  // 15m took it
+}
+
+BOOST_AUTO_TEST_CASE(flush_cadence_follows_the_interval) {
+  using clock = candle_book::clock;
+  candle_book book({{60s, 300s, 900s}, 19800s, 250ms});
+  const clock::time_point t0{std::chrono::hours(1)};
+  const std::int64_t ms = open_0915 * 1000;
+  BOOST_TEST(!book.flush_due(t0));  // nothing changed
+  book.update("A", ms, 1, 0);
+  BOOST_TEST(book.flush_due(t0));                      // the first change is due at once
+  BOOST_TEST(collect_changed(book, t0).size() == 3u);  // one per timeframe
+  BOOST_TEST(!book.has_changes());
+
+  // 1000 ticks over 240 ms of (made-up) time: none due until 250 ms.
+  for (int i = 0; i < 1000; ++i) {
+    book.update("A", ms + 10 + i, 1 + i % 7, i);
+    book.update("B", ms + 10 + i, 2, i);
+    BOOST_TEST_REQUIRE(!book.flush_due(t0 + std::chrono::microseconds(240 * i)));
+  }
+  BOOST_TEST((book.next_flush() == t0 + 250ms));
+  BOOST_TEST(book.flush_due(t0 + 250ms));
+  // One write per changed candle, not per tick.
+  const auto writes = collect_changed(book, t0 + 250ms);
+  BOOST_TEST(writes.size() == 6u);
+  std::map<std::pair<std::string, std::size_t>, candle> by_key;
+  for (const auto& w : writes) by_key[std::make_pair(w.symbol, w.tf)] = w.c;
+  const candle a1m = by_key[std::make_pair(std::string("A"), std::size_t{0})];
+  const candle b15m = by_key[std::make_pair(std::string("B"), std::size_t{2})];
+  BOOST_TEST(a1m.ticks == 1001u);
+  BOOST_TEST(a1m.high == 7);
+  BOOST_TEST(b15m.volume == 999);
+  BOOST_TEST(collect_changed(book, t0 + 500ms).empty());
+}
+
+BOOST_AUTO_TEST_CASE(closed_candles_are_written_before_current_ones) {
+  using clock = candle_book::clock;
+  candle_book book({{60s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  book.update("A", ms, 1, 0);
+  book.update("A", ms + 60000, 2, 0);
+  book.update("A", ms + 120000, 3, 0);
+  const auto writes = collect_changed(book, clock::time_point{});
+  BOOST_REQUIRE_EQUAL(writes.size(), 3u);
+  BOOST_TEST(writes[0].closed);
+  BOOST_TEST(writes[0].c.start == open_0915);
+  BOOST_TEST(writes[1].closed);
+  BOOST_TEST(writes[1].c.start == open_0915 + 60);
+  BOOST_TEST(!writes[2].closed);
+  BOOST_TEST(writes[2].c.start == open_0915 + 120);
+}
+
+BOOST_AUTO_TEST_CASE(a_clean_candle_closing_needs_no_write) {
+  candle_book book({{60s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  book.update("A", ms, 1, 0);
+  collect_changed(book, candle_book::clock::time_point{});
+  const auto r = book.update("A", ms + 60000, 2, 0);
+  BOOST_TEST(!r.period_closed);  // its final state is already written
+  BOOST_TEST(!book.has_closed());
+}
+
+}  // namespace
+}  // namespace tickgate::test

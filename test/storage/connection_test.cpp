@@ -1,0 +1,489 @@
+// storage::connection against a real redis-server: pipelining, reply order,
+// AUTH (requirepass and ACL user), SELECT, exec(), health checks, error and
+// push replies, and the faults: kill + restart mid-stream (exact count and
+// order per key), overflow of a small bound, SIGSTOP → deadline → reconnect,
+// a server that closes the connection, -BUSY replies, drain and stop.
+#define BOOST_TEST_MODULE storage_connection
+#include <boost/test/unit_test.hpp>
+
+#include "test/storage/asio_test_helpers.hpp"  // first: it includes io_context.hpp
+
+#include "storage/connection.hpp"
+#include "storage/errc.hpp"
+#include "storage/resp_encoder.hpp"
+#include "test/support/redis_client.hpp"
+#include "test/support/redis_server.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tickgate::test {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using storage::clock;
+using storage::connection;
+using storage::connection_options;
+using storage::request_kind;
+
+connection_options options_for(const std::string& url) {
+  connection_options o;
+  o.endpoint = storage::parse_redis_url(url).value();
+  o.backoff_initial = 20ms;
+  o.backoff_max = 200ms;
+  o.connect_timeout = 1000ms;
+  return o;
+}
+
+// A fixed-width sequence number, so every request has the same size.
+std::string seq_text(std::uint64_t seq) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08llu", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+bool rpush(connection& c, storage::source_id src, const std::string& key, std::uint64_t seq) {
+  return c.send(src, request_kind::durable, 1, clock::now(), [&](std::string& out) {
+    storage::append_command(out, "RPUSH", key, seq_text(seq));
+  });
+}
+
+std::vector<std::uint64_t> list_numbers(redis_client& client, const std::string& key) {
+  std::vector<std::uint64_t> out;
+  for (const std::string& s : client.strings({"LRANGE", key, "0", "-1"})) {
+    out.push_back(std::stoull(s));
+  }
+  return out;
+}
+
+// At-least-once check: every number 1..n present, first occurrences in
+// increasing order, and no more duplicates than `replayed`.
+void check_no_loss_in_order(const std::vector<std::uint64_t>& got, std::uint64_t n,
+                            std::uint64_t replayed, std::uint64_t& duplicates) {
+  std::uint64_t next = 1;
+  for (std::uint64_t v : got) {
+    if (v == next) {
+      ++next;
+    } else {
+      BOOST_TEST_REQUIRE(v < next, "out of order or missing before " << v);  // a replayed duplicate
+      ++duplicates;
+    }
+  }
+  BOOST_TEST(next == n + 1);
+  BOOST_TEST(duplicates <= replayed);
+}
+
+struct fixture {
+  asio::io_context io;
+};
+
+BOOST_FIXTURE_TEST_CASE(pipelines_and_matches_replies_in_order, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("test");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+
+  constexpr int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    BOOST_REQUIRE(conn.send(src, request_kind::durable, 1, clock::now(), [&](std::string& out) {
+      storage::append_command(out, "SET", "k:" + std::to_string(i), i);
+    }));
+  }
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == n; }));
+  const auto& s = conn.stats();
+  BOOST_TEST(s.replies >= static_cast<std::uint64_t>(n));
+  BOOST_TEST(s.error_replies == 0u);
+  BOOST_TEST(s.buffered_commands == 0u);
+  BOOST_TEST(s.in_flight_commands == 0u);
+  // Queued in one burst: coalesced into far fewer writes than commands.
+  BOOST_TEST(s.writes * 10 < static_cast<std::uint64_t>(n), "writes: " << s.writes);
+  BOOST_TEST(conn.round_trip().count() >= static_cast<std::uint64_t>(n));
+  BOOST_TEST(conn.origin_to_ack().count() == static_cast<std::uint64_t>(n));
+
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"DBSIZE"}) == n);
+  BOOST_TEST(client.string({"GET", "k:12345"}) == "12345");
+
+  // exec: several commands, replies in order, Redis errors as values.
+  std::string cmds;
+  storage::append_command(cmds, "GET", "k:7");
+  storage::append_command(cmds, "INCR", "k:8");
+  storage::append_command(cmds, "HSET", "k:9", "f", "v");  // WRONGTYPE
+  storage::append_command(cmds, "HGETALL", "missing");
+  auto r = run_coroutine(io, conn.exec(cmds, 4));
+  BOOST_REQUIRE(r);
+  const auto& replies = r.value();
+  BOOST_REQUIRE_EQUAL(replies.size(), 4u);
+  BOOST_TEST(replies[0].string == "7");
+  BOOST_TEST(replies[1].integer == 9);
+  BOOST_TEST(replies[2].is_error());
+  BOOST_TEST(replies[2].string.starts_with("WRONGTYPE"));
+  BOOST_TEST((replies[3].type == storage::resp_type::map));  // RESP3 after HELLO 3
+  BOOST_TEST(conn.source(0).errors == 1u);
+
+  // exec refuses a count that does not match its commands.
+  auto bad = run_coroutine(io, conn.exec(cmds, 3));
+  BOOST_TEST(bad.error() == storage::make_error_code(storage::errc::bad_request));
+  auto garbage = run_coroutine(io, conn.exec("PING\r\n", 1));
+  BOOST_TEST(garbage.error() == storage::make_error_code(storage::errc::bad_request));
+}
+
+BOOST_FIXTURE_TEST_CASE(authenticates_with_requirepass_and_acl_user_and_selects_db, fixture) {
+  redis_server_options so;
+  so.password = "s3cret";
+  so.users.push_back({"feeder", "feederpw", "~* &* +@all"});
+  redis_server server(so);
+
+  connection as_default(io.get_executor(), options_for(server.url(5)));
+  connection as_user(io.get_executor(), options_for(server.url_as("feeder", "feederpw", 6)));
+  const auto a = as_default.add_source("a");
+  const auto b = as_user.add_source("b");
+  as_default.start();
+  as_user.start();
+  rpush(as_default, a, "who", 1);
+  rpush(as_user, b, "who", 2);
+  BOOST_REQUIRE(run_until(
+      io, [&] { return as_default.source(a).acked == 1 && as_user.source(b).acked == 1; }));
+
+  redis_client db5(server.url(5));
+  redis_client db6(server.url(6));
+  redis_client db0(server.url(0));
+  BOOST_TEST(list_numbers(db5, "who") == std::vector<std::uint64_t>{1});
+  BOOST_TEST(list_numbers(db6, "who") == std::vector<std::uint64_t>{2});
+  BOOST_TEST(db0.integer({"EXISTS", "who"}) == 0);
+  // Both announced themselves (HELLO … SETNAME) under the right user.
+  const std::string clients = db0.string({"CLIENT", "LIST"});
+  BOOST_TEST(clients.find("name=tickgate") != std::string::npos);
+  BOOST_TEST(clients.find("user=feeder") != std::string::npos);
+  BOOST_TEST(as_default.redacted_url().find("s3cret") == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(wrong_password_never_connects_and_buffers, fixture) {
+  redis_server_options so;
+  so.password = "s3cret";
+  redis_server server(so);
+  auto o = options_for(server.url_as("default", "wrong"));
+  connection conn(io.get_executor(), o);
+  const auto src = conn.add_source("t");
+  conn.start();
+  rpush(conn, src, "k", 1);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().connect_failures >= 3; }));
+  BOOST_TEST(!conn.connected());
+  BOOST_TEST(conn.stats().buffered_commands == 1u);
+  BOOST_TEST(conn.source(src).acked == 0u);
+  auto r = run_coroutine(io, conn.exec("*1\r\n$4\r\nPING\r\n", 1));
+  BOOST_TEST(r.error() == storage::make_error_code(storage::errc::not_connected));
+}
+
+BOOST_FIXTURE_TEST_CASE(kill_and_restart_mid_stream_loses_nothing_exactly, fixture) {
+  // No persistence: the restarted server starts empty, so what it holds at
+  // the end is exactly what the connection replayed and sent afterwards.
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+
+  const std::vector<std::string> keys = {"list:A", "list:B", "list:C"};
+  std::vector<std::pair<std::size_t, std::uint64_t>> sent;  // (key index, seq) in send order
+  std::map<std::size_t, std::uint64_t> next_seq;
+  constexpr std::size_t total = 30000;
+  bool producing = true;
+  // The producer: a steady stream, 30 requests every millisecond.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(io);
+        while (sent.size() < total) {
+          for (int i = 0; i < 30 && sent.size() < total; ++i) {
+            const std::size_t k = sent.size() % keys.size();
+            const std::uint64_t seq = ++next_seq[k];
+            BOOST_REQUIRE(rpush(conn, src, keys[k], seq));
+            sent.emplace_back(k, seq);
+          }
+          t.expires_after(1ms);
+          co_await t.async_wait(asio::use_awaitable);
+        }
+        producing = false;
+      },
+      asio::detached);
+
+  BOOST_REQUIRE(run_until(io, [&] { return sent.size() >= total / 3; }));
+  server.kill();
+  BOOST_REQUIRE(run_until(io, [&] { return !conn.connected(); }));
+  // No reply can arrive while it is down: everything after these was lost
+  // with the old server's memory and must be replayed.
+  const std::uint64_t acked_at_kill = conn.source(src).acked;
+  BOOST_REQUIRE(run_until(io, [&] { return sent.size() >= 2 * total / 3; }));  // outage traffic
+  BOOST_TEST(!conn.connected());
+  server.restart();
+  BOOST_REQUIRE(run_until(io, [&] { return !producing && conn.source(src).acked == total; }));
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+  BOOST_TEST(conn.stats().reconnects >= 1u);
+
+  redis_client client(server.url());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    std::vector<std::uint64_t> expected;
+    for (std::size_t i = acked_at_kill; i < sent.size(); ++i) {
+      if (sent[i].first == k) expected.push_back(sent[i].second);
+    }
+    const auto got = list_numbers(client, keys[k]);
+    BOOST_TEST(got.size() == expected.size());
+    BOOST_TEST((got == expected), keys[k] << ": count and order must match exactly");
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(kill_and_restart_with_persistence_is_at_least_once_in_order, fixture) {
+  // With appendfsync always every acknowledged write survives the kill; the
+  // only duplicates allowed are replays of writes that were applied but
+  // whose reply was lost with the server.
+  redis_server_options so;
+  so.persistence = true;
+  redis_server server(so);
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  constexpr std::uint64_t total = 6000;
+  std::uint64_t seq = 0;
+  for (; seq < total / 2; ++seq) rpush(conn, src, "list:P", seq + 1);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked >= total / 6; }));
+  server.kill();
+  for (; seq < total; ++seq) rpush(conn, src, "list:P", seq + 1);  // while it is down
+  BOOST_REQUIRE(run_until(io, [&] { return !conn.connected(); }));
+  server.restart();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == total; }));
+  redis_client client(server.url());
+  std::uint64_t duplicates = 0;
+  check_no_loss_in_order(list_numbers(client, "list:P"), total, conn.stats().replayed_commands,
+                         duplicates);
+  BOOST_TEST_MESSAGE("persistence kill: duplicates " << duplicates << ", replayed "
+                                                     << conn.stats().replayed_commands);
+}
+
+BOOST_FIXTURE_TEST_CASE(overflow_drops_the_oldest_and_counts_them, fixture) {
+  redis_server server;
+  server.kill();  // down from the start: everything waits in the outage buffer
+  auto o = options_for(server.url());
+  const std::size_t request_size = [] {
+    std::string s;
+    storage::append_command(s, "RPUSH", "list:O", seq_text(1));
+    return s.size();
+  }();
+  constexpr std::size_t fits = 25;
+  o.buffer_limit_bytes = fits * (request_size + storage::request_queue::request_overhead);
+  connection conn(io.get_executor(), o);
+  const auto src = conn.add_source("lists");
+  conn.start();
+  constexpr std::uint64_t n = 200;
+  for (std::uint64_t i = 1; i <= n; ++i) BOOST_TEST(rpush(conn, src, "list:O", i));
+  BOOST_TEST(conn.stats().buffered_commands == fits);
+  BOOST_TEST(conn.stats().dropped_commands == n - fits);
+  BOOST_TEST(conn.source(src).dropped == n - fits);
+  BOOST_TEST(conn.stats().buffered_bytes <= o.buffer_limit_bytes);
+  run_for(io, 100ms);
+  server.restart();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == fits; }));
+  redis_client client(server.url());
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = n - fits + 1; i <= n; ++i) expected.push_back(i);
+  BOOST_TEST((list_numbers(client, "list:O") == expected));
+}
+
+BOOST_FIXTURE_TEST_CASE(sigstop_hits_the_deadline_then_reconnects_and_recovers, fixture) {
+  redis_server server;
+  auto o = options_for(server.url());
+  o.request_timeout = 500ms;
+  o.connect_timeout = 300ms;
+  o.health_check_interval = 100ms;
+  connection conn(io.get_executor(), o);
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  std::uint64_t seq = 0;
+  for (; seq < 1000; ++seq) rpush(conn, src, "list:S", seq + 1);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 1000; }));
+
+  server.pause();
+  for (; seq < 3000; ++seq) rpush(conn, src, "list:S", seq + 1);  // written, never answered
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().timeouts >= 1 && !conn.connected(); }));
+  // Still stopped: reconnect attempts time out in the handshake.
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().connect_failures >= 2; }));
+  for (; seq < 4000; ++seq) rpush(conn, src, "list:S", seq + 1);
+  server.resume();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 4000; }));
+  BOOST_TEST(conn.connected());
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+
+  // The stopped server may still execute what was in its socket when it
+  // resumes, so this is at-least-once: nothing lost, in order.
+  redis_client client(server.url());
+  std::uint64_t duplicates = 0;
+  check_no_loss_in_order(list_numbers(client, "list:S"), 4000, conn.stats().replayed_commands,
+                         duplicates);
+}
+
+BOOST_FIXTURE_TEST_CASE(idle_connection_is_health_checked_with_ping, fixture) {
+  redis_server server;
+  redis_client client(server.url());
+  const auto pings = [&] {
+    const std::string info = client.string({"INFO", "commandstats"});
+    const auto at = info.find("cmdstat_ping:calls=");
+    return at == std::string::npos ? 0 : std::stoll(info.substr(at + 19));
+  };
+  const auto before = pings();
+  auto o = options_for(server.url());
+  o.health_check_interval = 50ms;
+  connection conn(io.get_executor(), o);
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().health_checks >= 5; }));
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().buffered_commands == 0; }));
+  BOOST_TEST(pings() - before >= 5);
+  BOOST_TEST(conn.stats().error_replies == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(server_closing_the_connection_is_survived, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  rpush(conn, src, "list:K", 1);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 1; }));
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"CLIENT", "KILL", "SKIPME", "yes"}) >= 1);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().reconnects >= 1 && conn.connected(); }));
+  rpush(conn, src, "list:K", 2);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 2; }));
+  BOOST_TEST((list_numbers(client, "list:K") == std::vector<std::uint64_t>{1, 2}));
+}
+
+BOOST_FIXTURE_TEST_CASE(busy_server_replies_are_retried_not_lost, fixture) {
+  redis_server_options so;
+  so.extra_config.push_back("busy-reply-threshold 50");
+  redis_server server(so);
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+
+  // Another client runs a script that never ends: Redis answers -BUSY.
+  redis_client blocker(server.url(), 60s);
+  std::thread script([&] {
+    try {
+      blocker.command({"EVAL", "while true do end", "0"});
+    } catch (const std::exception&) {
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  for (std::uint64_t i = 1; i <= 100; ++i) rpush(conn, src, "list:B", i);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().disconnects >= 1; }));
+  BOOST_TEST(conn.source(src).acked == 0u);
+  {
+    redis_client killer(server.url());
+    killer.command({"SCRIPT", "KILL"});
+  }
+  script.join();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 100; }));
+  redis_client client(server.url());
+  std::uint64_t duplicates = 0;
+  check_no_loss_in_order(list_numbers(client, "list:B"), 100, conn.stats().replayed_commands,
+                         duplicates);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(push_frames_are_ignored_and_replies_stay_matched, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  std::string cmds;
+  storage::append_command(cmds, "CLIENT", "TRACKING", "on");
+  storage::append_command(cmds, "GET", "tracked");
+  BOOST_REQUIRE(run_coroutine(io, conn.exec(cmds, 2)));
+  redis_client other(server.url());
+  other.command({"SET", "tracked", "1"});  // invalidation push to our connection
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().push_frames >= 1; }));
+  std::string get;
+  storage::append_command(get, "GET", "tracked");
+  auto r = run_coroutine(io, conn.exec(get, 1));
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r.value()[0].string == "1");
+  BOOST_TEST(conn.stats().protocol_errors == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_dropped_while_down, fixture) {
+  redis_server server;
+  server.kill();
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("pubsub");
+  conn.start();
+  run_for(io, 50ms);
+  bool encoded = false;
+  BOOST_TEST(!conn.send(src, request_kind::fire_and_forget, 2, clock::now(),
+                        [&](std::string&) { encoded = true; }));
+  BOOST_TEST(!encoded);  // refused before any work
+  BOOST_TEST(conn.source(src).dropped == 2u);
+  BOOST_TEST(conn.stats().buffered_commands == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(drain_flushes_then_refuses, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 5000; ++i) rpush(conn, src, "list:D", i);
+  BOOST_TEST(run_coroutine(io, conn.drain(10s)));
+  BOOST_TEST(conn.source(src).acked == 5000u);
+  BOOST_TEST(!rpush(conn, src, "list:D", 5001));
+  BOOST_TEST(conn.source(src).dropped == 1u);
+  conn.stop();
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"LLEN", "list:D"}) == 5000);
+}
+
+BOOST_FIXTURE_TEST_CASE(drain_gives_up_at_its_bound_and_stop_counts_the_rest, fixture) {
+  redis_server server;
+  server.kill();
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 10; ++i) rpush(conn, src, "list:X", i);
+  BOOST_TEST(!run_coroutine(io, conn.drain(200ms)));
+  conn.stop();
+  BOOST_TEST(conn.source(src).dropped == 10u);
+  BOOST_TEST(conn.stats().buffered_commands == 0u);
+  run_for(io, 20ms);  // the coroutines wind down without touching freed state
+}
+
+BOOST_FIXTURE_TEST_CASE(stop_fails_a_pending_exec, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  server.pause();
+  std::optional<boost::system::error_code> result;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await conn.exec("*1\r\n$4\r\nPING\r\n", 1);
+        result = r ? boost::system::error_code{} : r.error();
+      },
+      asio::detached);
+  run_for(io, 50ms);
+  conn.stop();
+  BOOST_REQUIRE(run_until(io, [&] { return result.has_value(); }));
+  BOOST_TEST(*result == storage::make_error_code(storage::errc::stopped));
+  server.resume();
+}
+
+}  // namespace
+}  // namespace tickgate::test

@@ -1,0 +1,272 @@
+// request_queue without sockets: write batching, reply matching, replay
+// order after a disconnect, the byte bound and its drop policy, chunk reuse.
+#define BOOST_TEST_MODULE storage_request_queue
+#include <boost/test/unit_test.hpp>
+
+#include "storage/request_queue.hpp"
+#include "storage/resp_encoder.hpp"
+
+#include <string>
+#include <vector>
+
+namespace tickgate::test {
+namespace {
+
+using storage::request_kind;
+using storage::request_queue;
+using clock_type = request_queue::clock;
+
+const clock_type::time_point t0{};
+
+// Appends one request whose bytes are `text` (the queue does not parse them).
+bool push(request_queue& q, std::string_view text, request_kind kind = request_kind::durable,
+          std::uint32_t commands = 1, storage::source_id source = 0, std::uint64_t token = 0) {
+  std::string& buf = q.buffer();
+  const std::size_t mark = buf.size();
+  buf.append(text);
+  return q.commit(mark, kind, commands, source, t0, token);
+}
+
+std::string write_all(request_queue& q, std::size_t max_bytes = SIZE_MAX) {
+  std::string out;
+  for (std::string_view v : q.prepare_write(t0, max_bytes)) out += v;
+  q.write_done();
+  return out;
+}
+
+// Replies to everything sent, returning completed tokens/sizes.
+std::size_t ack_all(request_queue& q, bool error = false) {
+  std::size_t completed = 0;
+  while (q.expecting_reply()) {
+    if (q.on_reply(error)) ++completed;
+  }
+  return completed;
+}
+
+BOOST_AUTO_TEST_CASE(pipelines_everything_pending_into_one_write) {
+  request_queue q(1 << 20);
+  BOOST_TEST(!q.has_pending());
+  BOOST_TEST(push(q, "A"));
+  BOOST_TEST(push(q, "BB"));
+  BOOST_TEST(push(q, "CCC"));
+  BOOST_TEST(q.has_pending());
+  const auto views = q.prepare_write(t0, SIZE_MAX);
+  BOOST_REQUIRE_EQUAL(views.size(), 1u);  // contiguous: one view
+  BOOST_TEST(views[0] == "ABBCCC");
+  q.write_done();
+  BOOST_TEST(!q.has_pending());
+  BOOST_TEST(q.sent_commands() == 3u);
+  BOOST_TEST(q.held_bytes() == 6 + 3 * request_queue::request_overhead);
+  BOOST_TEST(ack_all(q) == 3u);
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.held_bytes() == 0u);
+  BOOST_TEST(q.source(0).commands == 3u);
+  BOOST_TEST(q.source(0).acked == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(multi_command_requests_complete_on_their_last_reply) {
+  request_queue q(1 << 20);
+  const auto src = q.add_source();
+  push(q, "LPUSH+LTRIM", request_kind::durable, 2, src);
+  push(q, "SET", request_kind::durable, 1, src);
+  write_all(q);
+  BOOST_TEST(!q.on_reply(false).has_value());  // LPUSH
+  auto done = q.on_reply(true);                // LTRIM fails
+  BOOST_REQUIRE(done);
+  BOOST_TEST(done->commands == 2u);
+  BOOST_TEST(done->error);
+  BOOST_TEST(done->source == src);
+  done = q.on_reply(false);
+  BOOST_REQUIRE(done);
+  BOOST_TEST(!done->error);
+  BOOST_TEST(q.source(src).acked == 3u);
+  BOOST_TEST(q.source(src).errors == 1u);
+  BOOST_TEST(!q.expecting_reply());
+}
+
+BOOST_AUTO_TEST_CASE(appends_during_a_write_leave_its_bytes_alone) {
+  request_queue q(1 << 20);
+  push(q, "first");
+  const auto views = q.prepare_write(t0, SIZE_MAX);
+  const std::string_view v = views[0];
+  const std::string copy(v);
+  for (int i = 0; i < 10000; ++i) push(q, "more bytes that would move a growing string");
+  BOOST_TEST(v == copy);
+  q.write_done();
+  BOOST_TEST(q.has_pending());
+}
+
+BOOST_AUTO_TEST_CASE(write_batches_respect_max_bytes) {
+  request_queue q(1 << 20);
+  for (int i = 0; i < 10; ++i) push(q, "0123456789");
+  BOOST_TEST(write_all(q, 35).size() == 30u);  // whole requests only
+  BOOST_TEST(write_all(q, 5).size() == 10u);   // at least one request
+  BOOST_TEST(write_all(q).size() == 60u);
+  BOOST_TEST(q.sent_commands() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(disconnect_replays_unacknowledged_requests_first_in_order) {
+  request_queue q(1 << 20);
+  std::vector<std::uint64_t> failed_control;
+  push(q, "1;");
+  push(q, "2;");
+  push(q, "pub;", request_kind::fire_and_forget);
+  push(q, "3;");
+  push(q, "ctl;", request_kind::control, 1, 0, 77);
+  push(q, "ping;", request_kind::health_check);
+  BOOST_TEST(write_all(q) == "1;2;pub;3;ctl;ping;");
+  BOOST_TEST(q.on_reply(false).has_value());  // "1;" acknowledged
+  push(q, "4;");                              // queued after the write, before the drop
+  push(q, "pub2;", request_kind::fire_and_forget);
+  q.rewind([&](std::uint64_t token) { failed_control.push_back(token); });
+  BOOST_TEST(failed_control == std::vector<std::uint64_t>{77});
+  BOOST_TEST(q.dropped_commands() == 2u);  // both publishes
+  BOOST_TEST(q.sent_commands() == 0u);
+  push(q, "5;");
+  BOOST_TEST(write_all(q) == "2;3;4;5;");
+  BOOST_TEST(ack_all(q) == 4u);
+  BOOST_TEST(q.empty());
+}
+
+BOOST_AUTO_TEST_CASE(replayed_requests_survive_repeated_disconnects) {
+  request_queue q(1 << 20);
+  for (int i = 0; i < 5; ++i) push(q, std::to_string(i) + ";");
+  for (int round = 0; round < 3; ++round) {
+    BOOST_TEST(write_all(q) == "0;1;2;3;4;");
+    q.rewind([](std::uint64_t) {});
+  }
+  BOOST_TEST(write_all(q) == "0;1;2;3;4;");
+  BOOST_TEST(ack_all(q) == 5u);
+  BOOST_TEST(q.dropped_commands() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(past_the_bound_the_oldest_pending_are_dropped_and_counted) {
+  // Each request is 10 bytes + overhead: room for exactly 5.
+  const std::size_t per = 10 + request_queue::request_overhead;
+  request_queue q(5 * per);
+  const auto src = q.add_source();
+  for (int i = 0; i < 12; ++i) {
+    std::string text = "req-" + std::to_string(100 + i) + "...";
+    text.resize(10, '.');
+    BOOST_TEST(push(q, text, request_kind::durable, 1, src));
+    BOOST_TEST(q.held_bytes() <= q.limit());
+  }
+  BOOST_TEST(q.held_requests() == 5u);
+  BOOST_TEST(q.dropped_requests() == 7u);
+  BOOST_TEST(q.dropped_commands() == 7u);
+  BOOST_TEST(q.dropped_bytes() == 70u);
+  BOOST_TEST(q.source(src).dropped == 7u);
+  BOOST_TEST(write_all(q) == "req-107...req-108...req-109...req-110...req-111...");
+}
+
+BOOST_AUTO_TEST_CASE(sent_requests_are_not_dropped) {
+  const std::size_t per = 10 + request_queue::request_overhead;
+  request_queue q(4 * per);
+  push(q, "sent-0....");
+  push(q, "sent-1....");
+  write_all(q);  // on the wire, no reply yet (a stalled server)
+  for (int i = 0; i < 5; ++i) push(q, "pend-" + std::to_string(i) + "....");
+  // Two sent + the two newest pending fit; pend-0..2 were dropped.
+  BOOST_TEST(q.held_requests() == 4u);
+  BOOST_TEST(q.dropped_requests() == 3u);
+  q.rewind([](std::uint64_t) {});
+  BOOST_TEST(write_all(q) == "sent-0....sent-1....pend-3....pend-4....");
+}
+
+BOOST_AUTO_TEST_CASE(control_and_health_requests_are_exempt_from_the_bound) {
+  const std::size_t per = 10 + request_queue::request_overhead;
+  request_queue q(3 * per);
+  push(q, "control...", request_kind::control, 1, 0, 5);
+  for (int i = 0; i < 6; ++i) push(q, "durable-" + std::to_string(i) + ".");
+  BOOST_TEST(write_all(q) == "control...durable-4.durable-5.");
+}
+
+BOOST_AUTO_TEST_CASE(a_request_larger_than_the_bound_is_refused) {
+  request_queue q(100);
+  push(q, "keep");
+  std::string& buf = q.buffer();
+  const std::size_t before = buf.size();
+  BOOST_TEST(!push(q, std::string(100, 'x')));
+  BOOST_TEST(q.buffer().size() == before);  // its bytes were taken back
+  BOOST_TEST(q.dropped_requests() == 1u);
+  BOOST_TEST(write_all(q) == "keep");
+}
+
+BOOST_AUTO_TEST_CASE(fire_and_forget_pending_at_disconnect_is_dropped) {
+  request_queue q(1 << 20);
+  const auto pub = q.add_source();
+  push(q, "p1", request_kind::fire_and_forget, 2, pub);
+  push(q, "d1");
+  q.rewind([](std::uint64_t) {});
+  BOOST_TEST(q.source(pub).dropped == 2u);
+  BOOST_TEST(write_all(q) == "d1");
+}
+
+BOOST_AUTO_TEST_CASE(clear_counts_everything_as_dropped) {
+  request_queue q(1 << 20);
+  std::vector<std::uint64_t> failed;
+  push(q, "a");
+  push(q, "b", request_kind::fire_and_forget);
+  push(q, "c", request_kind::control, 1, 0, 9);
+  write_all(q);
+  push(q, "d");
+  q.clear([&](std::uint64_t t) { failed.push_back(t); });
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.dropped_requests() == 3u);
+  BOOST_TEST(failed == std::vector<std::uint64_t>{9});
+  BOOST_TEST(!q.has_pending());
+  BOOST_TEST(!q.expecting_reply());
+}
+
+BOOST_AUTO_TEST_CASE(oldest_sent_at_tracks_the_head) {
+  request_queue q(1 << 20);
+  BOOST_TEST(!q.oldest_sent_at());
+  push(q, "a");
+  push(q, "b");
+  const auto t1 = t0 + std::chrono::seconds(1);
+  const auto t2 = t0 + std::chrono::seconds(2);
+  q.prepare_write(t1, 1);
+  q.write_done();
+  q.prepare_write(t2, 1);
+  q.write_done();
+  BOOST_TEST((q.oldest_sent_at() == t1));
+  q.on_reply(false);
+  BOOST_TEST((q.oldest_sent_at() == t2));
+  q.on_reply(false);
+  BOOST_TEST(!q.oldest_sent_at());
+}
+
+BOOST_AUTO_TEST_CASE(memory_stays_bounded_through_a_long_outage) {
+  const std::size_t limit = 256 * 1024;
+  request_queue q(limit);
+  std::string payload(200, 'p');
+  for (int i = 0; i < 100000; ++i) push(q, payload);
+  BOOST_TEST(q.held_bytes() <= limit);
+  // Chunks hold at most the bound plus one chunk and the free list.
+  BOOST_TEST(q.chunk_bytes_allocated() <= 2 * limit);
+  BOOST_TEST(q.dropped_requests() + q.held_requests() == 100000u);
+}
+
+BOOST_AUTO_TEST_CASE(steady_state_reuses_chunks) {
+  request_queue q(1 << 20);
+  auto cycle = [&] {
+    for (int i = 0; i < 50; ++i) push(q, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    write_all(q);
+    ack_all(q);
+  };
+  for (int i = 0; i < 10; ++i) cycle();
+  const std::size_t allocated = q.chunk_bytes_allocated();
+  for (int i = 0; i < 1000; ++i) cycle();
+  BOOST_TEST(q.chunk_bytes_allocated() == allocated);
+}
+
+BOOST_AUTO_TEST_CASE(rejected_requests_are_counted_per_source) {
+  request_queue q(1 << 20);
+  const auto src = q.add_source();
+  q.count_rejected(src, 2);
+  BOOST_TEST(q.source(src).dropped == 2u);
+  BOOST_TEST(q.dropped_commands() == 2u);
+}
+
+}  // namespace
+}  // namespace tickgate::test
