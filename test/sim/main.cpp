@@ -21,7 +21,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace tickgate;
 
-void log_exception(std::exception_ptr e) {
+void log_exception(const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);

@@ -94,7 +94,7 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
   if (auto key = protocol::decode_base32(o.creds.totp_secret); !key || key->empty()) {
     return option_error{"--totp-secret must be base32"};
   }
-  if (o.max_queue_bytes < 64 * 1024) return option_error{"--max-queue-bytes must be >= 65536"};
+  if (o.max_queue_bytes < 64u * 1024u) return option_error{"--max-queue-bytes must be >= 65536"};
   if (o.write_timeout_ms == 0) return option_error{"--write-timeout-ms must be > 0"};
   if (o.login_error_status < 200 || o.login_error_status > 599) {
     return option_error{"--login-error-status must be an HTTP status"};

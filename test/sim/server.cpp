@@ -414,7 +414,7 @@ awaitable<void> server::run_acceptor() {
       ++counters_.tcp_rejected;
       continue;  // the socket closes as it goes out of scope
     }
-    asio::co_spawn(ioc_, run_connection(*this, std::move(socket)), [](std::exception_ptr e) {
+    asio::co_spawn(ioc_, run_connection(*this, std::move(socket)), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

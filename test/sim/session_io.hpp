@@ -108,7 +108,7 @@ private:
     // Bytes that arrived with the upgrade request.
     next_step step = handle_messages();
     while (step != next_step::stop && current_state() != state::closed) {
-      const auto region = reader_.prepare(16 * 1024);
+      const auto region = reader_.prepare(std::size_t{16} * 1024);
       // beast::basic_stream keeps separate read and write deadlines as long
       // as each side sets its own right before its operation.
       if (idle_timeout_.count() > 0) {
