@@ -55,6 +55,21 @@ std::string endpoint_text(const tcp::endpoint& e) {
   return e.address().to_string() + ':' + std::to_string(e.port());
 }
 
+// Keeps a stream in the server's stop() list while in scope. (Destructors of
+// coroutine locals may touch the server: main drains the io_context before
+// destroying it, see main.cpp.)
+class tracked_stream {
+public:
+  tracked_stream(server& srv, beast::tcp_stream& s) : srv_(srv), s_(s) { srv_.track(s_); }
+  ~tracked_stream() { srv_.untrack(s_); }
+  tracked_stream(const tracked_stream&) = delete;
+  tracked_stream& operator=(const tracked_stream&) = delete;
+
+private:
+  server& srv_;
+  beast::tcp_stream& s_;
+};
+
 response make_response(const request& req, http::status status, std::string body,
                        std::string_view content_type = "application/json") {
   response res{status, req.version()};
@@ -272,6 +287,7 @@ awaitable<void> run_upgrade(server& srv, Stream& stream, const request& req,
   ++n.feed_connections;
   const std::string leftover = beast::buffers_to_string(buffer.data());
   buffer.consume(buffer.size());
+  srv.untrack(beast::get_lowest_layer(stream));  // the session owns it now
   basic_feed_session<Stream> session(std::move(stream), srv, srv.next_connection_id(),
                                      std::move(client_code), remote, srv.options());
   srv.register_connection(session);
@@ -297,8 +313,9 @@ awaitable<void> run_upgrade(server& srv, Stream& stream, const request& req,
 // upgrade (which hands the stream to a feed session), an error or a close.
 template <class Stream>
 awaitable<void> run_http_session(server& srv, Stream stream, std::string remote, bool loopback) {
+  const tracked_stream tracked(srv, beast::get_lowest_layer(stream));
   beast::flat_buffer buffer;
-  for (;;) {
+  while (!srv.stopping()) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(max_request_body);
     parser.header_limit(16 * 1024);
@@ -350,9 +367,14 @@ awaitable<void> run_connection(server& srv, tcp::socket socket) {
     co_return;
   }
   tls_stream stream(plain_stream(std::move(socket)), *srv.tls());
-  beast::get_lowest_layer(stream).expires_after(tls_handshake_timeout);
-  auto [hs_ec] =
-      co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+  boost::system::error_code hs_ec;
+  {
+    const tracked_stream tracked(srv, beast::get_lowest_layer(stream));
+    beast::get_lowest_layer(stream).expires_after(tls_handshake_timeout);
+    std::tie(hs_ec) =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+  }
+  if (srv.stopping()) co_return;
   if (hs_ec) {
     ++srv.counters().tls_failures;
     log::debug("sim", "TLS handshake failed", {{"remote", remote}, {"error", hs_ec.message()}});
@@ -448,6 +470,7 @@ void server::stop() {
   acceptor_.close(ignored);
   market_timer_.cancel();
   for (const auto& [id, conn] : connections_) conn->abort("shutdown");
+  for (beast::tcp_stream* s : http_streams_) s->close();
 }
 
 void server::on_request(feed_connection& conn, std::string_view text) {
