@@ -54,18 +54,6 @@ std::string describe(const protocol::subscription_request& r) {
   return out;
 }
 
-// The next daily re-login instant strictly after `now` (IST wall clock).
-std::chrono::system_clock::time_point next_relogin(std::chrono::system_clock::time_point now,
-                                                   int minute_of_day_ist) {
-  using namespace std::chrono;
-  const auto now_s = duration_cast<seconds>(now.time_since_epoch()).count();
-  const std::int64_t local = now_s + ist_offset_seconds;
-  const std::int64_t day_start_local = local - ((local % 86400) + 86400) % 86400;
-  std::int64_t target_local = day_start_local + std::int64_t{minute_of_day_ist} * 60;
-  if (target_local <= local) target_local += 86400;
-  return system_clock::time_point(seconds(target_local - ist_offset_seconds));
-}
-
 // Waits on `timer` until it is cancelled (the notify pattern) or expires.
 asio::awaitable<void> wait(asio::steady_timer& timer) {
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -326,7 +314,7 @@ asio::awaitable<void> feed::run_session_keeper() {
       retry.reset();
       notify_all_connections();
     }
-    const auto due = next_relogin(std::chrono::system_clock::now(), config_.angel.relogin_minute_ist);
+    const auto due = next_ist_time_of_day(std::chrono::system_clock::now(), config_.angel.relogin_minute_ist);
     session_event_.expires_after(due - std::chrono::system_clock::now());
     co_await wait(session_event_);
     if (stopping_) co_return;

@@ -87,6 +87,16 @@ std::string ist_date_compact(std::int64_t epoch_us) {
 
 std::string live_session_name(std::int64_t epoch_us) { return "N_" + ist_date_compact(epoch_us); }
 
+std::chrono::system_clock::time_point next_ist_time_of_day(std::chrono::system_clock::time_point now,
+                                                          int minute_of_day) {
+  using namespace std::chrono;
+  const std::int64_t local = duration_cast<seconds>(now.time_since_epoch()).count() + ist_offset_seconds;
+  const std::int64_t day_start = local - (((local % 86400) + 86400) % 86400);
+  std::int64_t target = day_start + std::int64_t{minute_of_day} * 60;
+  if (target <= local) target += 86400;
+  return system_clock::time_point(seconds(target - ist_offset_seconds));
+}
+
 std::string_view market_status_name(market_status s) noexcept {
   switch (s) {
     case market_status::pre: return "PRE";

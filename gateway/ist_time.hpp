@@ -7,6 +7,7 @@
 // IST has had a fixed offset since 1945.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ std::string ist_date_compact(std::int64_t epoch_us);
 
 // The live feed's list-session name: "N_" + the IST trading day.
 std::string live_session_name(std::int64_t epoch_us);
+
+// The first instant strictly after `now` at which the IST wall clock reads
+// `minute_of_day` (0–1439) — the daily re-login (JWTs last a day, §6.1).
+std::chrono::system_clock::time_point next_ist_time_of_day(std::chrono::system_clock::time_point now,
+                                                          int minute_of_day);
 
 // Session state of a tick's exchange at an instant (tickstock-pubsub seed).
 enum class market_status : std::uint8_t { pre, regular, after, closed };

@@ -104,6 +104,25 @@ BOOST_AUTO_TEST_CASE(instrument_specs) {
   BOOST_TEST((c.instruments.default_mode == protocol::mode::ltp));
 }
 
+BOOST_AUTO_TEST_CASE(sdk_disagreement_switches) {
+  const config c = ok(base(R"(,"feed":{"price_divisors":{"13":100},"depth20_layout":"both_at_35","index_tokens":"short"},
+                                "angel":{"api_key":"k","client_code":"D","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP","auth_header":"raw","relogin_time_ist":"07:45"})"));
+  BOOST_TEST(c.feed.price_divisors.at(13) == 100);
+  BOOST_TEST((c.feed.decode.depth20 == protocol::depth20_layout::both_at_35));
+  BOOST_TEST((c.feed.index_tokens == index_token_form::short_form));
+  BOOST_TEST((c.angel.auth_header == auth_header_style::raw));
+  BOOST_TEST(c.angel.relogin_minute_ist == 7 * 60 + 45);
+  const config d = ok(base());
+  BOOST_TEST(d.feed.price_divisors.empty());
+  BOOST_TEST((d.feed.decode.depth20 == protocol::depth20_layout::exchange_ts_at_27));
+  BOOST_TEST((d.feed.index_tokens == index_token_form::master));
+  BOOST_TEST((d.angel.auth_header == auth_header_style::automatic));
+  BOOST_TEST(error(base(R"(,"angel":{"api_key":"k","client_code":"D","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP","relogin_time_ist":"25:00"})")).path ==
+             "angel.relogin_time_ist");
+  BOOST_TEST(error(base(R"(,"angel":{"api_key":"k","client_code":"D","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP","auth_header":"basic"})")).path ==
+             "angel.auth_header");
+}
+
 BOOST_AUTO_TEST_CASE(environment_overrides_the_file) {
   env_vars["REDIS_URL"] = "redis://:pw@10.0.0.5:6380/3";
   env_vars["TICKGATE_FEED_URL"] = "wss://feed.example/smart-stream";

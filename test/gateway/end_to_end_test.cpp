@@ -334,4 +334,12 @@ BOOST_AUTO_TEST_CASE(ticks_reach_every_sink_in_the_seed_formats) {
   const auto status = gateway.process->wait_for_exit(30s);
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(*status == 0, "gateway log:\n" << test::read_file(gateway.log));
+
+  // Credentials never reach the log (the client code only masked).
+  const std::string log = test::read_file(gateway.log);
+  BOOST_TEST(log.find("\"msg\":\"connected\"") != std::string::npos);
+  for (const auto& secret : {sim.credentials().api_key, sim.credentials().totp_secret,
+                             sim.credentials().client_code}) {
+    BOOST_TEST(log.find(secret) == std::string::npos, secret << " appears in the log");
+  }
 }

@@ -84,3 +84,22 @@ BOOST_AUTO_TEST_CASE(mcx_and_cds_hours) {
   BOOST_TEST(in_regular_session("NSE", ist_on_monday(12, 0)));
   BOOST_TEST(!in_regular_session("NSE", ist_on_monday(9, 5)));
 }
+
+BOOST_AUTO_TEST_CASE(daily_relogin_instant) {
+  using std::chrono::system_clock;
+  const auto at = [](std::int64_t us) { return system_clock::time_point(std::chrono::microseconds(us)); };
+  const auto epoch_s = [](system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  };
+  // Monday 10:30 IST: 08:30 is tomorrow, 11:00 is today.
+  BOOST_TEST(epoch_s(next_ist_time_of_day(at(ist_on_monday(10, 30)), 8 * 60 + 30)) ==
+             ist_on_monday(8, 30) / 1'000'000 + 86400);
+  BOOST_TEST(epoch_s(next_ist_time_of_day(at(ist_on_monday(10, 30)), 11 * 60)) ==
+             ist_on_monday(11, 0) / 1'000'000);
+  // Exactly at the time: strictly after, so tomorrow.
+  BOOST_TEST(epoch_s(next_ist_time_of_day(at(ist_on_monday(8, 30)), 8 * 60 + 30)) ==
+             ist_on_monday(8, 30) / 1'000'000 + 86400);
+  // 23:59 IST (18:29 UTC) → 00:00 IST the next day.
+  BOOST_TEST(epoch_s(next_ist_time_of_day(at(ist_on_monday(23, 59)), 0)) ==
+             ist_on_monday(0, 0) / 1'000'000 + 86400);
+}
