@@ -93,6 +93,7 @@ control_response handle_stats(const server& srv) {
                                    {"open_sockets", srv.open_sockets()}};
   root["feed"] = json::object{{"connections_total", n.feed_connections},
                               {"slow_disconnects", n.slow_disconnects},
+                              {"idle_disconnects", n.idle_disconnects},
                               {"fault_drops", n.fault_drops},
                               {"protocol_errors", n.protocol_errors},
                               {"requests", n.requests},

@@ -14,7 +14,7 @@
 //    "handshakes":{"ok","invalid_auth_token","invalid_api_key","invalid_client_code",
 //      "invalid_feed_token","rejected_401","rejected_429","over_limit","bad_upgrade"},
 //    "transport":{"tcp_accepted","tcp_rejected","tls_failures","http_requests","open_sockets"},
-//    "feed":{"connections_total","slow_disconnects","fault_drops","protocol_errors",
+//    "feed":{"connections_total","slow_disconnects","idle_disconnects","fault_drops","protocol_errors",
 //      "requests","e1001","e1002","ignored_tokens","text_pings","control_pings"},
 //    "market":{"ticks_generated","frames_encoded","frames_fanned_out",
 //      "schedule_slips","active_instruments"},

@@ -11,9 +11,12 @@
 
 #include <boost/json/parse.hpp>
 
+#include <boost/asio/write.hpp>
+
 #include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tickgate::test {
@@ -290,6 +293,64 @@ BOOST_AUTO_TEST_CASE(slow_client_is_disconnected) {
                            std::chrono::seconds(30)));
   BOOST_TEST(connection_count(sim) == 0u);
   BOOST_TEST(read_file(sim.log_file()).find("slow client") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(silent_connections_are_closed_after_the_idle_timeout) {
+  simulator sim(sim_options(5, {"--idle-timeout-s", "1"}));
+  const auto s = sim.login();
+  feed_client silent(sim), pinging(sim);
+  BOOST_REQUIRE_EQUAL(silent.connect(headers_for(sim, s)), 101u);
+  BOOST_REQUIRE_EQUAL(pinging.connect(headers_for(sim, s)), 101u);
+  // The pinging client outlives the silent one (pings every 300 ms).
+  const auto t0 = steady_clock::now();
+  while (stat(sim.stats(), "feed", "idle_disconnects") == 0) {
+    BOOST_REQUIRE(steady_clock::now() - t0 < std::chrono::seconds(30));
+    pinging.send_text("ping");
+    BOOST_TEST(pinging.read_text() == "pong");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  BOOST_TEST((steady_clock::now() - t0 >= std::chrono::seconds(1)));
+  feed_message m;
+  BOOST_TEST(silent.read(m).failed());
+  pinging.send_text("ping");
+  BOOST_TEST(pinging.read_text() == "pong");
+  BOOST_TEST(stat(sim.stats(), "feed", "idle_disconnects") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(framing_errors_close_with_1002_and_1009) {
+  simulator sim(sim_options(0));
+  const auto s = sim.login();
+  {
+    // An unmasked client frame (RFC 6455 §5.1) → close 1002.
+    feed_client c(sim);
+    BOOST_REQUIRE_EQUAL(c.connect(headers_for(sim, s)), 101u);
+    c.with_raw_stream([](auto& stream) {
+      const std::string unmasked = "\x81\x04ping";
+      boost::asio::write(stream, boost::asio::buffer(unmasked));
+    });
+    feed_message m;
+    const auto ec = c.read(m);
+    BOOST_TEST((ec == boost::beast::websocket::error::closed), ec.message());
+    BOOST_TEST(c.reason().code == 1002);
+  }
+  {
+    // A message over 1 MiB → close 1009.
+    feed_client c(sim);
+    BOOST_REQUIRE_EQUAL(c.connect(headers_for(sim, s)), 101u);
+    c.send_text(std::string((1u << 20) + 1, ' '));
+    feed_message m;
+    const auto ec = c.read(m);
+    BOOST_TEST((ec == boost::beast::websocket::error::closed), ec.message());
+    BOOST_TEST(c.reason().code == 1009);
+  }
+  BOOST_TEST(stat(sim.stats(), "feed", "protocol_errors") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_stops_the_simulator_with_status_0) {
+  simulator sim(sim_options(50));
+  auto c = connected(sim, sim.login());
+  c->read();
+  BOOST_TEST(sim.process().stop(std::chrono::seconds(10)) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(certificate_is_verifiable_and_reused) {

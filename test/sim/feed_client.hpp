@@ -167,6 +167,17 @@ public:
 
   const std::vector<std::string>& pongs() const noexcept { return pongs_; }
 
+  // Runs `f` with the stream under the WebSocket layer (benchmarks read raw
+  // frames). Only valid before any read(): the WebSocket layer's buffer is
+  // bypassed.
+  template <class F>
+  void with_raw_stream(F&& f) {
+    if (tls_)
+      f(tls_->next_layer());
+    else
+      f(plain_->next_layer());
+  }
+
 private:
   template <class F>
   void with(F&& f) {

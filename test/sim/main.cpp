@@ -21,7 +21,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace tickgate;
 
-void log_exception(std::exception_ptr e) {
+void log_exception(const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);
@@ -58,33 +58,49 @@ int run(const sim::sim_options& options) {
   }
 
   asio::io_context ioc(1);
-  sim::server server(ioc, options, tls ? &*tls : nullptr);
-  if (const auto ec = server.listen()) {
+  // On the heap so that a shutdown that cannot drain (below) can leave it
+  // alive while the io_context destroys the remaining coroutine frames.
+  auto server = std::make_unique<sim::server>(ioc, options, tls ? &*tls : nullptr);
+  if (const auto ec = server->listen()) {
     log::error("sim", "cannot listen",
                {{"host", options.host},
                 {"port", static_cast<unsigned>(options.port)},
                 {"error", ec.message()}});
     return 1;
   }
-  const auto endpoint = server.local_endpoint();
-  log::info("sim", "listening",
-            {{"host", endpoint.address().to_string()},
-             {"port", static_cast<unsigned>(endpoint.port())},
-             {"tls", options.tls_dir.has_value()},
-             {"rate", options.rate},
-             {"seed", options.seed},
-             {"auth_style", sim::auth_style_name(options.auth)}});
+  const auto endpoint = server->local_endpoint();
+  // The readiness line scripts and the test fixture wait for: written at
+  // every --log-level.
+  log::write(log::level::info, "sim", "listening",
+             {{"host", endpoint.address().to_string()},
+              {"port", static_cast<unsigned>(endpoint.port())},
+              {"tls", options.tls_dir.has_value()},
+              {"rate", options.rate},
+              {"seed", options.seed},
+              {"auth_style", sim::auth_style_name(options.auth)}});
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log::info("sim", "stopping", {{"signal", signal}});
-    server.stop();
+    server->stop();
     ioc.stop();
   });
-  asio::co_spawn(ioc, server.run_acceptor(), log_exception);
-  asio::co_spawn(ioc, server.run_market(), log_exception);
+  asio::co_spawn(ioc, server->run_acceptor(), log_exception);
+  asio::co_spawn(ioc, server->run_market(), log_exception);
   ioc.run();
+
+  // Drain: stop() closed every socket, so the remaining coroutines finish
+  // promptly and the io_context runs out of work (bounded at 5 s). Their
+  // frames' destructors may touch the server, so it must outlive them; if the
+  // drain does not finish, the server is left alive on purpose while the
+  // io_context destroys what is left.
+  ioc.restart();
+  ioc.run_for(std::chrono::seconds(5));
+  if (!ioc.stopped()) {
+    log::warn("sim", "shutdown did not drain within 5 s; exiting anyway");
+    static_cast<void>(server.release());
+  }
   return 0;
 }
 

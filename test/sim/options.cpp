@@ -60,6 +60,7 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
     ("totp-secret", po::value(&o.creds.totp_secret)->default_value(o.creds.totp_secret), "base32 TOTP secret")
     ("max-queue-bytes", po::value(&o.max_queue_bytes)->default_value(o.max_queue_bytes), "unsent bytes per connection before it is closed as a slow client")
     ("write-timeout-ms", po::value(&o.write_timeout_ms)->default_value(o.write_timeout_ms), "a write taking longer closes the connection as a slow client")
+    ("idle-timeout-s", po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s), "close a feed connection silent for this long (0: never)")
     ("login-error-status", po::value(&o.login_error_status)->default_value(o.login_error_status), "HTTP status of login failure envelopes (SmartAPI: 200)");
   // clang-format on
   po::variables_map vm;
@@ -93,7 +94,7 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
   if (auto key = protocol::decode_base32(o.creds.totp_secret); !key || key->empty()) {
     return option_error{"--totp-secret must be base32"};
   }
-  if (o.max_queue_bytes < 64 * 1024) return option_error{"--max-queue-bytes must be >= 65536"};
+  if (o.max_queue_bytes < 64u * 1024u) return option_error{"--max-queue-bytes must be >= 65536"};
   if (o.write_timeout_ms == 0) return option_error{"--write-timeout-ms must be > 0"};
   if (o.login_error_status < 200 || o.login_error_status > 599) {
     return option_error{"--login-error-status must be an HTTP status"};

@@ -3,7 +3,7 @@
 //                [--seed N] [--max-tokens-per-connection N] [--max-connections N]
 //                [--auth-style bearer|raw|any] [--log-level LEVEL]
 //                [--api-key K] [--client-code C] [--pin P] [--totp-secret S]
-//                [--max-queue-bytes N] [--write-timeout-ms N]
+//                [--max-queue-bytes N] [--write-timeout-ms N] [--idle-timeout-s N]
 //                [--login-error-status N]
 #pragma once
 
@@ -34,6 +34,11 @@ struct sim_options {
   std::size_t max_queue_bytes = 8u << 20;
   // One write (a whole flush) must finish within this, or the client is slow.
   std::uint32_t write_timeout_ms = 10'000;
+  // A feed connection from which nothing (no frame, no ping) arrives for this
+  // long is closed: every SDK pings every 10 s (§4), so 60 s is six missed
+  // pings. Bounds the reader's wait and frees the slot of a vanished client.
+  // 0: never.
+  std::uint32_t idle_timeout_s = 60;
   unsigned login_error_status = 200;  // HTTP status of failure envelopes (§6.1)
 };
 

@@ -51,16 +51,24 @@ std::int64_t wall_clock_seconds() {
   return wall_clock_ms() / 1000;
 }
 
-bool is_loopback(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
-  }
-  return a.is_loopback();
-}
-
 std::string endpoint_text(const tcp::endpoint& e) {
   return e.address().to_string() + ':' + std::to_string(e.port());
 }
+
+// Keeps a stream in the server's stop() list while in scope. (Destructors of
+// coroutine locals may touch the server: main drains the io_context before
+// destroying it, see main.cpp.)
+class tracked_stream {
+public:
+  tracked_stream(server& srv, beast::tcp_stream& s) : srv_(srv), s_(s) { srv_.track(s_); }
+  ~tracked_stream() { srv_.untrack(s_); }
+  tracked_stream(const tracked_stream&) = delete;
+  tracked_stream& operator=(const tracked_stream&) = delete;
+
+private:
+  server& srv_;
+  beast::tcp_stream& s_;
+};
 
 response make_response(const request& req, http::status status, std::string body,
                        std::string_view content_type = "application/json") {
@@ -279,6 +287,7 @@ awaitable<void> run_upgrade(server& srv, Stream& stream, const request& req,
   ++n.feed_connections;
   const std::string leftover = beast::buffers_to_string(buffer.data());
   buffer.consume(buffer.size());
+  srv.untrack(beast::get_lowest_layer(stream));  // the session owns it now
   basic_feed_session<Stream> session(std::move(stream), srv, srv.next_connection_id(),
                                      std::move(client_code), remote, srv.options());
   srv.register_connection(session);
@@ -304,8 +313,9 @@ awaitable<void> run_upgrade(server& srv, Stream& stream, const request& req,
 // upgrade (which hands the stream to a feed session), an error or a close.
 template <class Stream>
 awaitable<void> run_http_session(server& srv, Stream stream, std::string remote, bool loopback) {
+  const tracked_stream tracked(srv, beast::get_lowest_layer(stream));
   beast::flat_buffer buffer;
-  for (;;) {
+  while (!srv.stopping()) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(max_request_body);
     parser.header_limit(16 * 1024);
@@ -351,15 +361,20 @@ awaitable<void> run_connection(server& srv, tcp::socket socket) {
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
   const std::string remote = endpoint_text(peer);
-  const bool loopback = is_loopback(peer.address());
+  const bool loopback = is_loopback_client(peer.address());
   if (srv.tls() == nullptr) {
     co_await run_http_session(srv, plain_stream(std::move(socket)), remote, loopback);
     co_return;
   }
   tls_stream stream(plain_stream(std::move(socket)), *srv.tls());
-  beast::get_lowest_layer(stream).expires_after(tls_handshake_timeout);
-  auto [hs_ec] =
-      co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+  boost::system::error_code hs_ec;
+  {
+    const tracked_stream tracked(srv, beast::get_lowest_layer(stream));
+    beast::get_lowest_layer(stream).expires_after(tls_handshake_timeout);
+    std::tie(hs_ec) =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+  }
+  if (srv.stopping()) co_return;
   if (hs_ec) {
     ++srv.counters().tls_failures;
     log::debug("sim", "TLS handshake failed", {{"remote", remote}, {"error", hs_ec.message()}});
@@ -369,6 +384,13 @@ awaitable<void> run_connection(server& srv, tcp::socket socket) {
 }
 
 }  // namespace
+
+bool is_loopback_client(const asio::ip::address& a) noexcept {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
 
 server::server(asio::io_context& ioc, const sim_options& options, asio::ssl::context* tls)
     : ioc_(ioc),
@@ -414,7 +436,7 @@ awaitable<void> server::run_acceptor() {
       ++counters_.tcp_rejected;
       continue;  // the socket closes as it goes out of scope
     }
-    asio::co_spawn(ioc_, run_connection(*this, std::move(socket)), [](std::exception_ptr e) {
+    asio::co_spawn(ioc_, run_connection(*this, std::move(socket)), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -448,6 +470,7 @@ void server::stop() {
   acceptor_.close(ignored);
   market_timer_.cancel();
   for (const auto& [id, conn] : connections_) conn->abort("shutdown");
+  for (beast::tcp_stream* s : http_streams_) s->close();
 }
 
 void server::on_request(feed_connection& conn, std::string_view text) {

@@ -23,15 +23,20 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace tickgate::sim {
+
+// The control API's gate: 127.0.0.0/8, ::1 and their v4-mapped forms.
+bool is_loopback_client(const boost::asio::ip::address& address) noexcept;
 
 // What a feed session needs from the server (kept narrow so session_io.hpp
 // does not depend on the whole server).
@@ -59,7 +64,9 @@ public:
   boost::asio::awaitable<void> run_acceptor();
   boost::asio::awaitable<void> run_market();
 
-  // Closes the acceptor, aborts every connection, stops the market.
+  // Closes the acceptor, aborts every feed connection, closes every socket
+  // still in its TLS handshake or HTTP phase, stops the market: afterwards
+  // every coroutine finishes promptly and the io_context runs out of work.
   void stop();
 
   // feed_session_host
@@ -98,6 +105,9 @@ public:
   std::size_t open_sockets() const noexcept { return open_sockets_; }
   void socket_opened() noexcept { ++open_sockets_; }
   void socket_closed() noexcept { --open_sockets_; }
+  // Streams in their TLS handshake or HTTP phase, for stop().
+  void track(boost::beast::tcp_stream& s) { http_streams_.insert(&s); }
+  void untrack(boost::beast::tcp_stream& s) noexcept { http_streams_.erase(&s); }
 
 private:
   boost::asio::io_context& ioc_;
@@ -113,6 +123,7 @@ private:
   std::uint64_t last_connection_id_ = 0;
   std::chrono::steady_clock::time_point started_at_;
   std::size_t open_sockets_ = 0;
+  std::set<boost::beast::tcp_stream*> http_streams_;
   bool stopping_ = false;
 };
 

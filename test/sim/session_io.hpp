@@ -2,7 +2,8 @@
 // a stream the session owns (beast::tcp_stream, or ssl::stream over it).
 // Included by server.cpp only.
 //
-// Reader: reads into client_frame_reader, answers text "ping" with text
+// Reader: reads into client_frame_reader (closing the connection after
+// --idle-timeout-s without a byte from the client), answers text "ping" with text
 // "pong" and control pings with control pongs carrying the same payload (§4:
 // SDKs use either style), hands other text to the server (requests, §2), and
 // answers a client close by echoing it. During a stall it holds on to what it
@@ -55,7 +56,8 @@ public:
         reader_(max_client_message),
         wake_(stream_.get_executor()),
         pause_(stream_.get_executor()),
-        write_timeout_(options.write_timeout_ms) {}
+        write_timeout_(options.write_timeout_ms),
+        idle_timeout_(options.idle_timeout_s) {}
 
   // Runs until both coroutines finish. `leftover`: bytes read past the
   // upgrade request (a client may pipeline its first frame).
@@ -93,34 +95,54 @@ private:
     }
   }
 
+  // What the reader does after a batch of messages.
+  enum class next_step : std::uint8_t {
+    read,   // keep reading
+    stop,   // the peer's close arrived: nothing but TLS close_notify follows
+    drain,  // we queued a close after a framing error: discard input until the
+            // peer closes, so its close reply does not meet a closed socket
+  };
+
   boost::asio::awaitable<void> run_reader() {
     namespace asio = boost::asio;
     // Bytes that arrived with the upgrade request.
-    bool reading = handle_messages();
-    while (reading && current_state() != state::closed) {
-      const auto region = reader_.prepare(16 * 1024);
-      lowest().expires_never();
+    next_step step = handle_messages();
+    while (step != next_step::stop && current_state() != state::closed) {
+      const auto region = reader_.prepare(std::size_t{16} * 1024);
+      // beast::basic_stream keeps separate read and write deadlines as long
+      // as each side sets its own right before its operation.
+      if (idle_timeout_.count() > 0) {
+        lowest().expires_after(idle_timeout_);
+      } else {
+        lowest().expires_never();
+      }
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(region.data(), region.size()),
                                                       asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        if (current_state() != state::closed) {
-          log::info("sim", "feed connection closed by peer",
-                    {{"conn", id()}, {"error", ec.message()}});
-          abort("peer closed: " + ec.message());
+        // While closing, the writer finishes the close (bounded by close_bound).
+        if (current_state() == state::open) {
+          if (ec == boost::beast::error::timeout) {
+            ++host_.counters().idle_disconnects;
+            log::info("sim", "feed connection idle: closed", {{"conn", id()}});
+            abort("idle timeout");
+          } else {
+            log::info("sim", "feed connection closed by peer",
+                      {{"conn", id()}, {"error", ec.message()}});
+            abort("peer closed: " + ec.message());
+          }
         }
         break;
       }
+      if (step == next_step::drain) continue;  // not committed: discarded
       reader_.commit(n);
       co_await wait_while_stalled(pause_, false);
-      reading = handle_messages();
+      step = handle_messages();
     }
     reader_done_ = true;
     wake_.cancel();  // harmless when the writer is not waiting
   }
 
-  // Returns false when the reader should stop (the peer's close arrived, or
-  // a framing error).
-  bool handle_messages() {
+  next_step handle_messages() {
     boost::system::error_code ec;
     while (auto message = reader_.next(ec)) {
       switch (message->op) {
@@ -150,7 +172,7 @@ private:
           }
           log::info("sim", "feed connection close received", {{"conn", id()}, {"code", code}});
           close_gracefully(code);
-          return false;
+          return next_step::stop;
         }
         case ws_opcode::binary:  // clients have nothing binary to say; ignored
         case ws_opcode::pong:
@@ -161,9 +183,9 @@ private:
       ++host_.counters().protocol_errors;
       log::warn("sim", "feed connection protocol error", {{"conn", id()}, {"error", ec.message()}});
       close_gracefully(close_code_for(ec), "protocol error");
-      return false;
+      return next_step::drain;
     }
-    return true;
+    return next_step::read;
   }
 
   boost::asio::awaitable<void> run_writer() {
@@ -239,6 +261,7 @@ private:
   boost::asio::steady_timer wake_;   // the writer's: new bytes, state changes, stall end
   boost::asio::steady_timer pause_;  // the reader's: stall end
   std::chrono::milliseconds write_timeout_;
+  std::chrono::seconds idle_timeout_;
   clock::time_point close_deadline_{};
   bool writer_waiting_ = false;
   bool reader_done_ = false;

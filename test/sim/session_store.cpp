@@ -171,7 +171,7 @@ session_store::session_store(credentials creds, std::size_t max_sessions)
 
 protocol::session_tokens session_store::make_tokens(std::int64_t unix_seconds) {
   // Lifetimes only shape the JWT payload; validity is decided by this store.
-  constexpr std::int64_t day = 24 * 3600;
+  constexpr std::int64_t day = std::int64_t{24} * 3600;
   return {make_jwt(creds_.client_code, "jwt", unix_seconds, day),
           make_jwt(creds_.client_code, "refresh", unix_seconds, day),
           make_jwt(creds_.client_code, "feed", unix_seconds, day)};

@@ -42,6 +42,7 @@ struct sim_counters {
   // Feed connections.
   std::uint64_t feed_connections = 0;  // total ever upgraded
   std::uint64_t slow_disconnects = 0;  // queue bound or write timeout
+  std::uint64_t idle_disconnects = 0;  // nothing received for --idle-timeout-s
   std::uint64_t fault_drops = 0;
   std::uint64_t protocol_errors = 0;  // RFC 6455 framing errors from clients
   std::uint64_t requests = 0;         // subscribe/unsubscribe text frames

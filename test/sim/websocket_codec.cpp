@@ -85,7 +85,8 @@ void append_frame_header(std::string& out, ws_opcode op, std::size_t payload_siz
   } else {
     header[1] = 127;
     const auto size = static_cast<std::uint64_t>(payload_size);
-    for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>((size >> (56 - 8 * i)) & 0xFF);
+    for (std::size_t i = 0; i < 8; ++i)
+      header[2 + i] = static_cast<char>((size >> (56 - 8 * i)) & 0xFF);
     n = 10;
   }
   out.append(header.data(), n);
