@@ -79,6 +79,7 @@ public:
   void stop();
   void stop_accepting() noexcept { draining_ = true; }
   asio::awaitable<bool> drain(std::chrono::milliseconds bound);
+  asio::awaitable<bool> flush(std::chrono::milliseconds bound);
   asio::awaitable<boost::system::result<std::vector<resp_value>>> exec(std::string commands,
                                                                        std::size_t count);
 
@@ -182,6 +183,13 @@ private:
   std::string reply_error_text_;
 
   std::unordered_map<std::uint64_t, waiter*> waiters_;
+
+  struct flush_waiter {
+    std::uint64_t target;  // done when every request before it is gone
+    asio::steady_timer timer;
+  };
+  std::vector<flush_waiter*> flush_waiters_;
+  void check_flush_waiters();
   std::uint64_t next_token_ = 1;
 
   clock::time_point last_error_log_{};
@@ -258,22 +266,32 @@ void connection::impl::stop() {
   queue_.clear([this](std::uint64_t token) { complete_waiter(token, errc::stopped); });
   connected_ = false;
   refresh_gauges();
+  check_flush_waiters();
   log::info(component, "stopped",
             {{"url", redacted_}, {"dropped_commands", queue_.dropped_commands() - dropped_before}});
 }
 
 asio::awaitable<bool> connection::impl::drain(std::chrono::milliseconds bound) {
   draining_ = true;
-  const auto deadline = clock::now() + bound;
-  asio::steady_timer poll(ex_);
-  // Shutdown path only: polling keeps it independent of the session's state.
-  while (!queue_.empty() && !stopped_) {
-    const auto now = clock::now();
-    if (now >= deadline) break;
-    poll.expires_after(std::min<clock::duration>(10ms, deadline - now));
-    co_await poll.async_wait(nothrow);
+  const bool flushed = co_await flush(bound);
+  co_return flushed && !stopped_;
+}
+
+asio::awaitable<bool> connection::impl::flush(std::chrono::milliseconds bound) {
+  const std::uint64_t target = queue_.next_sequence();
+  if (queue_.done_before(target)) co_return true;
+  flush_waiter w{target, asio::steady_timer(ex_)};
+  flush_waiters_.push_back(&w);
+  w.timer.expires_after(bound);
+  co_await w.timer.async_wait(nothrow);  // cancelled by check_flush_waiters()
+  std::erase(flush_waiters_, &w);
+  co_return queue_.done_before(target);
+}
+
+void connection::impl::check_flush_waiters() {
+  for (flush_waiter* w : flush_waiters_) {
+    if (queue_.done_before(w->target)) w->timer.cancel();
   }
-  co_return queue_.empty();
 }
 
 bool connection::impl::commit_request(std::size_t mark, request_kind kind, std::uint32_t commands,
@@ -282,6 +300,7 @@ bool connection::impl::commit_request(std::size_t mark, request_kind kind, std::
   stats_.commands += commands;
   const bool queued = queue_.commit(mark, kind, commands, source, origin);
   refresh_gauges();
+  if (!flush_waiters_.empty()) check_flush_waiters();  // the bound may have dropped some
   if (queued && connected_) wake_writer();
   return queued;
 }
@@ -469,6 +488,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
       queue_.rewind([this](std::uint64_t token) { complete_waiter(token, errc::connection_lost); });
   stats_.replayed_commands += replay;
   refresh_gauges();
+  check_flush_waiters();
   if (!stopped_) {
     log::warn(component, "disconnected",
               {{"url", redacted_},
@@ -662,6 +682,7 @@ error_code connection::impl::on_reply() {
     rtt_.record(micros(now - done->sent_at));
     if (done->origin != clock::time_point{}) origin_ack_.record(micros(now - done->origin));
     if (done->kind == request_kind::control) complete_waiter(done->token, {});
+    if (!flush_waiters_.empty()) check_flush_waiters();
   }
   refresh_gauges();
   return {};
@@ -787,6 +808,11 @@ void connection::stop() {
 boost::asio::awaitable<bool> connection::drain(std::chrono::milliseconds bound) {
   auto self = impl_;  // alive across the suspension even if *this is destroyed
   co_return co_await self->drain(bound);
+}
+
+boost::asio::awaitable<bool> connection::flush(std::chrono::milliseconds bound) {
+  auto self = impl_;
+  co_return co_await self->flush(bound);
 }
 
 boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> connection::exec(

@@ -102,6 +102,11 @@ public:
   // Stops accepting requests and waits until every queued request has been
   // acknowledged, or `bound` has passed. True when nothing is left.
   boost::asio::awaitable<bool> drain(std::chrono::milliseconds bound);
+  // Waits until every request queued before the call has been acknowledged
+  // (or dropped), or `bound` has passed; true in the first case. Requests
+  // keep being accepted meanwhile. For tests, benchmarks and control
+  // operations that must see their writes in Redis before going on.
+  boost::asio::awaitable<bool> flush(std::chrono::milliseconds bound);
   // The first half of drain(): from now on send() and exec() refuse new
   // requests; queued ones are still written.
   void stop_accepting() noexcept;

@@ -130,6 +130,11 @@ public:
   void clear(OnControl&& on_control);
 
   // --- Introspection -----------------------------------------------------
+  // Requests are numbered in commit order. The number the next commit gets:
+  std::uint64_t next_sequence() const noexcept { return end_seq(); }
+  // True when every request numbered below `seq` is gone (acknowledged,
+  // dropped or discarded).
+  bool done_before(std::uint64_t seq) const noexcept { return head_seq_ >= seq; }
   bool empty() const noexcept { return held_requests_ == 0; }
   std::size_t held_bytes() const noexcept { return held_bytes_; }
   std::size_t held_requests() const noexcept { return held_requests_; }

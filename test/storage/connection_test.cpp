@@ -450,6 +450,24 @@ BOOST_FIXTURE_TEST_CASE(drain_flushes_then_refuses, fixture) {
   BOOST_TEST(client.integer({"LLEN", "list:D"}) == 5000);
 }
 
+BOOST_FIXTURE_TEST_CASE(flush_waits_for_what_was_queued_before_it, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 3000; ++i) rpush(conn, src, "list:F", i);
+  BOOST_TEST(run_coroutine(io, conn.flush(10s)));
+  BOOST_TEST(conn.source(src).acked == 3000u);
+  BOOST_TEST(rpush(conn, src, "list:F", 3001));  // still accepting
+  server.kill();
+  BOOST_TEST(!run_coroutine(io, conn.flush(300ms)));  // cannot be acknowledged while down
+  BOOST_TEST(run_coroutine(io, conn.flush(0ms)) == false);
+  server.restart();
+  BOOST_TEST(run_coroutine(io, conn.flush(10s)));
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"LLEN", "list:F"}) == 1);  // the replayed request only
+}
+
 BOOST_FIXTURE_TEST_CASE(drain_gives_up_at_its_bound_and_stop_counts_the_rest, fixture) {
   redis_server server;
   server.kill();
