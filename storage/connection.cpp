@@ -34,6 +34,7 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr std::string_view component = "redis";
 
 std::uint64_t micros(clock::duration d) noexcept {
@@ -42,10 +43,13 @@ std::uint64_t micros(clock::duration d) noexcept {
 }
 
 // Errors after which Redis will accept the same write later: it is loading
-// its dataset after a restart, running a long script, or (replicas, cluster)
-// not ready. The request is left unacknowledged and replayed on reconnect.
+// its dataset after a restart, running a long script, a replica not ready,
+// or the endpoint is (still) a read-only replica after a failover — a
+// reconnect resolves the name again. The request is left unacknowledged and
+// replayed on reconnect. Errors about the command itself (WRONGTYPE, OOM,
+// syntax) are final: counted and logged.
 bool is_retryable(std::string_view error) noexcept {
-  for (std::string_view prefix : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"}) {
+  for (std::string_view prefix : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY"}) {
     if (error.starts_with(prefix) &&
         (error.size() == prefix.size() || error[prefix.size()] == ' ')) {
       return true;
@@ -165,6 +169,10 @@ private:
   tcp::socket* socket_ = nullptr;  // lowest layer, closed by end_session/stop
   asio::steady_timer* health_timer_ = nullptr;
   bool session_ending_ = false;
+  // Redis acknowledged a request in this session: the link works, so the
+  // next drop reconnects from backoff_initial. A session that only got
+  // through the handshake (then -READONLY, -BUSY, …) keeps backing off.
+  bool session_proven_ = false;
   error_code session_error_;
   std::string session_reason_;
   clock::time_point last_read_{};
@@ -209,7 +217,7 @@ connection::impl::impl(asio::any_io_executor ex, connection_options options)
       max_write_(opt_.max_write_bytes != 0
                      ? opt_.max_write_bytes
                      : std::clamp<std::size_t>(opt_.buffer_limit_bytes / 4, 16384, 4u << 20)),
-      rbuf_(64 * 1024) {
+      rbuf_(read_buffer_size) {
   const redis_endpoint& ep = opt_.endpoint;
   if (!ep.tls) return;
   tls_.emplace(asio::ssl::context::tls_client);
@@ -465,7 +473,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
   ++stats_.connects;
   if (stats_.connects > 1) ++stats_.reconnects;
   failures_in_a_row_ = 0;
-  backoff_.reset();
+  session_proven_ = false;
   const auto now = clock::now();
   last_read_ = now;
   last_ping_ = now;
@@ -580,6 +588,11 @@ asio::awaitable<error_code> connection::impl::read_reply(Stream& stream, resp_va
 void connection::impl::make_room() {
   if (rbegin_ == rend_) {
     rbegin_ = rend_ = 0;
+    // Give back what one huge exec() reply made us grow to.
+    if (rbuf_.size() > read_buffer_size) {
+      rbuf_.resize(read_buffer_size);
+      rbuf_.shrink_to_fit();
+    }
   } else if (rbegin_ > 0 && rbuf_.size() - rend_ < 16384) {
     std::memmove(rbuf_.data(), rbuf_.data() + rbegin_, rend_ - rbegin_);
     rend_ -= rbegin_;
@@ -678,6 +691,10 @@ error_code connection::impl::on_reply() {
     }
   }
   if (const auto done = queue_.on_reply(error)) {
+    if (!session_proven_ && done->kind != request_kind::health_check) {
+      session_proven_ = true;
+      backoff_.reset();
+    }
     const auto now = clock::now();
     rtt_.record(micros(now - done->sent_at));
     if (done->origin != clock::time_point{}) origin_ack_.record(micros(now - done->origin));

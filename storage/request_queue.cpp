@@ -6,7 +6,12 @@
 namespace tickgate::storage {
 namespace {
 
+// Chunks kept for reuse. In steady state a chunk holds one write batch
+// (kilobytes); the big ones of an outage are freed, not hoarded.
 constexpr std::size_t max_spare_chunks = 8;
+constexpr std::size_t max_spare_capacity = 256 * 1024;
+// Request slots kept after an outage grew the ring past this.
+constexpr std::size_t max_idle_ring_capacity = 4096;
 
 }  // namespace
 
@@ -124,6 +129,9 @@ void request_queue::trim_head() noexcept {
     requests_.pop_front();
     ++head_seq_;
   }
+  if (requests_.empty() && requests_.capacity() > max_idle_ring_capacity) {
+    requests_.release();  // an outage is over: give the slots back
+  }
   next_send_ = std::max(next_send_, head_seq_);
   drop_cursor_ = std::max(drop_cursor_, head_seq_);
 }
@@ -138,7 +146,7 @@ void request_queue::release_chunks() {
     chunk& c = chunks_[i];
     if (c.released || !c.sealed || c.live != 0 || chunk_pinned(first_chunk_seq_ + i)) continue;
     c.bytes->clear();
-    if (spare_.size() < max_spare_chunks && c.bytes->capacity() <= 4 * chunk_limit_) {
+    if (spare_.size() < max_spare_chunks && c.bytes->capacity() <= max_spare_capacity) {
       spare_.push_back(std::move(c.bytes));
     } else {
       c.bytes.reset();

@@ -400,6 +400,29 @@ BOOST_FIXTURE_TEST_CASE(busy_server_replies_are_retried_not_lost, fixture) {
   BOOST_TEST(conn.stats().dropped_commands == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_read_only_replica_is_retried_until_promoted, fixture) {
+  // The endpoint is a replica (say, DNS still points at the old master after
+  // a failover): -READONLY is not the write's fault, so nothing is lost; the
+  // writes wait and go through once it is promoted.
+  redis_server primary;
+  redis_server_options so;
+  so.extra_config.push_back("replicaof 127.0.0.1 " + std::to_string(primary.port()));
+  redis_server replica(so);
+  connection conn(io.get_executor(), options_for(replica.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 50; ++i) rpush(conn, src, "list:R", i);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().disconnects >= 3; }));
+  BOOST_TEST(conn.source(src).acked == 0u);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+  redis_client admin(replica.url());
+  BOOST_TEST(admin.string({"REPLICAOF", "NO", "ONE"}) == "OK");
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 50; }));
+  std::uint64_t duplicates = 0;
+  check_no_loss_in_order(list_numbers(admin, "list:R"), 50, conn.stats().replayed_commands,
+                         duplicates);
+}
+
 BOOST_FIXTURE_TEST_CASE(push_frames_are_ignored_and_replies_stay_matched, fixture) {
   redis_server server;
   connection conn(io.get_executor(), options_for(server.url()));
