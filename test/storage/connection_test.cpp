@@ -11,6 +11,7 @@
 #include "storage/connection.hpp"
 #include "storage/errc.hpp"
 #include "storage/resp_encoder.hpp"
+#include "storage/unlink_matching.hpp"
 #include "test/support/redis_client.hpp"
 #include "test/support/redis_server.hpp"
 
@@ -441,6 +442,28 @@ BOOST_FIXTURE_TEST_CASE(push_frames_are_ignored_and_replies_stay_matched, fixtur
   BOOST_REQUIRE(r);
   BOOST_TEST(r.value()[0].string == "1");
   BOOST_TEST(conn.stats().protocol_errors == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(unlink_matching_scans_instead_of_keys, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (int i = 0; i < 2500; ++i) {
+    rpush(conn, src, "ticks:S1:optiontick:" + std::to_string(i), 1);
+  }
+  rpush(conn, src, "ticks:S2:indextick", 1);
+  rpush(conn, src, "ticks:S1", 1);                                 // does not match ticks:S1:*
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));  // exec() fails fast while down
+  // Queued after the writes on the same connection: it sees all of them.
+  auto removed = run_coroutine(io, storage::unlink_matching(conn, "ticks:S1:*", 100));
+  BOOST_REQUIRE(removed);
+  BOOST_TEST(removed.value() == 2500u);
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"DBSIZE"}) == 2);
+  auto none = run_coroutine(io, storage::unlink_matching(conn, "nothing:*"));
+  BOOST_REQUIRE(none);
+  BOOST_TEST(none.value() == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_dropped_while_down, fixture) {
