@@ -391,6 +391,8 @@ asio::awaitable<error_code> connection::impl::race(asio::awaitable<error_code> o
   auto result = co_await (std::move(op) || deadline.async_wait(nothrow));
   if (result.index() == 0) co_return std::get<0>(result);
   close_socket();  // whatever the operation was, it must not outlive its deadline
+  session_reason_ = "not connected within connect_timeout (" +
+                    std::to_string(opt_.connect_timeout.count()) + " ms)";
   co_return make_error_code(errc::connect_timeout);
 }
 
@@ -512,7 +514,9 @@ asio::awaitable<error_code> connection::impl::redis_handshake(Stream& stream) {
   const redis_endpoint& ep = opt_.endpoint;
   std::string out;
   std::vector<resp_arg> hello{"HELLO", "3"};
-  if (!ep.password.empty()) {
+  // A user without a password still authenticates (an ACL "nopass" user);
+  // neither: the default user, which needs no AUTH unless requirepass.
+  if (!ep.password.empty() || !ep.user.empty()) {
     hello.emplace_back("AUTH");
     hello.emplace_back(ep.user.empty() ? std::string_view("default") : std::string_view(ep.user));
     hello.emplace_back(ep.password);

@@ -141,7 +141,16 @@ BOOST_FIXTURE_TEST_CASE(authenticates_with_requirepass_and_acl_user_and_selects_
   redis_server_options so;
   so.password = "s3cret";
   so.users.push_back({"feeder", "feederpw", "~* &* +@all"});
+  so.users.push_back({"watcher", "", "~* &* +@all"});  // nopass
   redis_server server(so);
+  {
+    // A user without a password still authenticates as that user.
+    connection as_nopass(io.get_executor(), options_for(server.url_as("watcher", "", 0)));
+    as_nopass.start();
+    BOOST_REQUIRE(run_until(io, [&] { return as_nopass.connected(); }));
+    redis_client admin(server.url());
+    BOOST_TEST(admin.string({"CLIENT", "LIST"}).find("user=watcher") != std::string::npos);
+  }
 
   connection as_default(io.get_executor(), options_for(server.url(5)));
   connection as_user(io.get_executor(), options_for(server.url_as("feeder", "feederpw", 6)));
