@@ -739,7 +739,10 @@ asio::awaitable<void> connection::impl::run_writer(Stream& stream) {
     write_buffers_.clear();
     for (std::string_view v : views) write_buffers_.emplace_back(v.data(), v.size());
     refresh_gauges();
-    auto [ec, n] = co_await asio::async_write(stream, write_buffers_, nothrow);
+    // A span, not the vector: the write operation copies its buffer
+    // sequence, and copying a span allocates nothing.
+    auto [ec, n] = co_await asio::async_write(
+        stream, std::span<const asio::const_buffer>(write_buffers_), nothrow);
     queue_.write_done();
     if (ec) {
       end_session(ec, "write: " + ec.message());

@@ -8,10 +8,13 @@ namespace {
 
 // Chunks kept for reuse. In steady state a chunk holds one write batch
 // (kilobytes); the big ones of an outage are freed, not hoarded.
-constexpr std::size_t max_spare_chunks = 8;
+// A busy connection has a few dozen small chunks in flight; keep up to 1 MiB
+// of them so it never allocates, but no chunk bigger than 256 KiB.
+constexpr std::size_t max_spare_bytes = 1u << 20;
 constexpr std::size_t max_spare_capacity = 256 * 1024;
-// Request slots kept after an outage grew the ring past this.
-constexpr std::size_t max_idle_ring_capacity = 4096;
+// Request slots (64 bytes each) kept once the queue empties. Bursts of a
+// busy session stay below it (no reallocation); an outage's ring is freed.
+constexpr std::size_t max_idle_ring_capacity = 65536;
 
 }  // namespace
 
@@ -35,6 +38,7 @@ void request_queue::open_chunk() {
   if (!spare_.empty()) {
     c.bytes = std::move(spare_.back());
     spare_.pop_back();
+    spare_bytes_ -= c.bytes->capacity();
   } else {
     c.bytes = std::make_unique<std::string>();
     c.bytes->reserve(std::min<std::size_t>(chunk_limit_, 16384));
@@ -146,7 +150,9 @@ void request_queue::release_chunks() {
     chunk& c = chunks_[i];
     if (c.released || !c.sealed || c.live != 0 || chunk_pinned(first_chunk_seq_ + i)) continue;
     c.bytes->clear();
-    if (spare_.size() < max_spare_chunks && c.bytes->capacity() <= max_spare_capacity) {
+    const std::size_t capacity = c.bytes->capacity();
+    if (spare_bytes_ + capacity <= max_spare_bytes && capacity <= max_spare_capacity) {
+      spare_bytes_ += capacity;
       spare_.push_back(std::move(c.bytes));
     } else {
       c.bytes.reset();

@@ -200,6 +200,7 @@ private:
   ring_buffer<chunk> chunks_;
   std::uint64_t first_chunk_seq_ = 0;
   std::vector<std::unique_ptr<std::string>> spare_;
+  std::size_t spare_bytes_ = 0;  // capacity held by spare_
   std::vector<std::string_view> write_views_;
   bool writing_ = false;
   bool chunk_freed_ = false;  // some chunk may have become releasable
