@@ -187,6 +187,8 @@ private:
   void enforce_limit();
   void trim_head() noexcept;
   void release_chunks();
+  void free_chunk(chunk& c);
+  bool releasable(std::size_t index) const noexcept;
   bool chunk_pinned(std::uint64_t seq) const noexcept {
     return writing_ && seq >= pinned_first_ && seq <= pinned_last_;
   }
@@ -203,7 +205,8 @@ private:
   std::size_t spare_bytes_ = 0;  // capacity held by spare_
   std::vector<std::string_view> write_views_;
   bool writing_ = false;
-  bool chunk_freed_ = false;  // some chunk may have become releasable
+  bool chunk_freed_ = false;   // the front chunk may have become releasable
+  bool middle_freed_ = false;  // a chunk behind it may have
   std::uint64_t pinned_first_ = 0;
   std::uint64_t pinned_last_ = 0;
 

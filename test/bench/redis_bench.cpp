@@ -17,19 +17,20 @@
 #include "storage/connection.hpp"
 #include "storage/log.hpp"
 #include "storage/resp_encoder.hpp"
+#include "storage/sinks.hpp"
 #include "test/support/process.hpp"
 #include "test/support/redis_server.hpp"
 
-// GCC 12: a spurious -Wnull-dereference in io_context's executor comparison.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -184,6 +185,176 @@ result run_connection(const std::string& url, const bench_command& c, std::size_
   return r;
 }
 
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// One tick fanned out to all five sinks, as the gateway does it: the stream
+// entry with the seed's 14 fields, pub/sub on two channels, a capped list, the
+// price cache, three candle timeframes. Payloads are the seeds' shapes.
+struct fan_out {
+  asio::io_context& io;
+  storage::connection_pool pool;
+  storage::stream_sink stream{pool, {}};
+  storage::pubsub_sink pubsub{pool, {}};
+  storage::list_sink lists{pool, {}};
+  storage::price_sink price{pool, {}};
+  storage::candle_sink candles{pool, {}};
+  storage::connection& conn = pool.for_db(-1);
+  std::array<storage::field_view, 14> fields = {
+      {{"symbol", "TCS"},
+       {"token", "11536"},
+       {"ltp", "3901.55"},
+       {"change", "12.4"},
+       {"change_percent", "0.32"},
+       {"high", "3920"},
+       {"low", "3880.1"},
+       {"volume", "1234567"},
+       {"bid", "3901.5"},
+       {"ask", "3901.6"},
+       {"open", "3890"},
+       {"close", "3889.15"},
+       {"timestamp", "2024-01-15T10:30:45.123456"},
+       {"exchange_timestamp", "2024-01-15T10:30:45.120000"}}};
+  std::string pub = R"({"event_type":"tick_data","ticker":"TCS","price":3901.55,)"
+                    R"("volume":1234567,"timestamp":1705294845.12,"source":"angel_one",)"
+                    R"("market_status":"REGULAR"})";
+  std::string item = R"({"ft":1705294845,"token":"11536","e":"nse_cm","lp":3901.55,)"
+                     R"("pc":0.32,"rt":"2024-01-15 10:30:45","ts":"TCS-EQ",)"
+                     R"("data_type":"optiontick"})";
+  double queueing_seconds = 0;
+
+  fan_out(asio::io_context& ctx, const std::string& url)
+      : io(ctx), pool(ctx.get_executor(), [&] {
+          storage::connection_options o;
+          o.endpoint = storage::parse_redis_url(url).value();
+          return o;
+        }()) {
+    pool.start();
+    while (!conn.connected()) io.run_one();
+  }
+
+  void tick(std::size_t i) {
+    const auto now = std::chrono::steady_clock::now();
+    stream.write("TCS", fields, now);
+    pubsub.publish("TCS", pub, now);
+    lists.push("ticks:N_20240115:optiontick:11536", item, now);
+    price.set("TCS", pub, now);
+    candles.update("TCS", 1705294845000 + static_cast<std::int64_t>(i), 3901.55,
+                   1234567 + static_cast<std::int64_t>(i));
+    queueing_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - now).count();
+  }
+
+  void finish() {
+    candles.flush();
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await conn.flush(600s);
+          done = true;
+        },
+        asio::detached);
+    while (!done) io.run_one();
+  }
+
+  void print(const char* what, std::size_t ticks, double seconds, double cpu) {
+    const auto& s = conn.stats();
+    std::printf(
+        "%s: %zu ticks to 5 sinks (%llu commands, %llu dropped) in %.2f s = %.0f ticks/s;"
+        " client CPU %.2f us/tick, of which queueing %.2f us; %.1f commands/write;"
+        " origin->ack p50 %llu us, p99 %llu us, p99.9 %llu us\n",
+        what, ticks, static_cast<unsigned long long>(s.commands),
+        static_cast<unsigned long long>(s.dropped_commands), seconds,
+        static_cast<double>(ticks) / seconds, cpu * 1e6 / static_cast<double>(ticks),
+        queueing_seconds * 1e6 / static_cast<double>(ticks),
+        static_cast<double>(s.commands) / static_cast<double>(s.writes),
+        static_cast<unsigned long long>(conn.origin_to_ack().quantile(0.5)),
+        static_cast<unsigned long long>(conn.origin_to_ack().quantile(0.99)),
+        static_cast<unsigned long long>(conn.origin_to_ack().quantile(0.999)));
+  }
+};
+
+// Paced: `rate` ticks/s for `seconds`, one frame (tick) per io_context turn,
+// the way the feed reader delivers them. Latency and CPU at a given load.
+void run_fan_out_paced(const std::string& url, std::size_t rate, double seconds) {
+  asio::io_context io(1);
+  fan_out f(io, url);
+  const std::size_t ticks = static_cast<std::size_t>(static_cast<double>(rate) * seconds);
+  const double cpu0 = cpu_seconds();
+  const auto start = std::chrono::steady_clock::now();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(io);
+        std::size_t sent = 0;
+        while (sent < ticks) {
+          const double elapsed =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          const auto due =
+              std::min(ticks, static_cast<std::size_t>(elapsed * static_cast<double>(rate)));
+          if (sent >= due) {
+            timer.expires_after(200us);
+            co_await timer.async_wait(asio::use_awaitable);
+            continue;
+          }
+          f.tick(sent++);
+          co_await asio::post(io, asio::use_awaitable);  // next frame
+        }
+      },
+      asio::detached);
+  while (std::chrono::steady_clock::now() - start < std::chrono::duration<double>(seconds) ||
+         f.conn.stats().commands < ticks * 6) {
+    io.run_one();
+  }
+  f.finish();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.print("fan-out paced", ticks, took, cpu_seconds() - cpu0);
+  f.pool.stop();
+  io.run();
+}
+
+// Saturated: as fast as Redis takes them (the outage buffer kept under
+// 4 MiB), one frame per io_context turn. The ceiling of one connection.
+void run_fan_out_saturated(const std::string& url, std::size_t ticks) {
+  asio::io_context io(1);
+  fan_out f(io, url);
+  const double cpu0 = cpu_seconds();
+  const auto start = std::chrono::steady_clock::now();
+  bool produced = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (std::size_t i = 0; i < ticks; ++i) {
+          f.tick(i);
+          if (f.conn.stats().buffered_bytes > (4u << 20)) {
+            co_await f.conn.flush(60s);  // Redis is the limit: let it catch up
+          } else {
+            co_await asio::post(io, asio::use_awaitable);  // next frame
+          }
+        }
+        produced = true;
+      },
+      asio::detached);
+  while (!produced) io.run_one();
+  f.finish();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.print("fan-out saturated", ticks, took, cpu_seconds() - cpu0);
+  f.pool.stop();
+  io.run();
+}
+
+void run_fan_out(const std::string& url, std::size_t ticks) {
+  run_fan_out_paced(url, 20000, 3.0);
+  run_fan_out_saturated(url, ticks);
+}
+
 std::vector<std::size_t> parse_list(const std::string& s) {
   std::vector<std::size_t> out;
   std::istringstream in(s);
@@ -198,6 +369,8 @@ int main(int argc, char** argv) {
   std::size_t n = 1'000'000;
   std::vector<std::size_t> depths = {1, 16, 64, 256};
   std::string url;
+  std::size_t fan_out_ticks = 0;  // 0: commands / 5
+  bool commands_table = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--commands") {
@@ -206,8 +379,13 @@ int main(int argc, char** argv) {
       depths = parse_list(argv[i + 1]);
     } else if (flag == "--url") {
       url = argv[i + 1];
+    } else if (flag == "--fan-out-ticks") {
+      fan_out_ticks = std::stoul(argv[i + 1]);
+    } else if (flag == "--fan-out-only") {
+      commands_table = std::string_view(argv[i + 1]) != "yes";
     } else {
-      std::cerr << "usage: tickgate-redis-bench [--commands N] [--depths 1,16,64] [--url URL]\n";
+      std::cerr << "usage: tickgate-redis-bench [--commands N] [--depths 1,16,64] [--url URL]\n"
+                   "                            [--fan-out-ticks N] [--fan-out-only yes]\n";
       return 2;
     }
   }
@@ -226,6 +404,11 @@ int main(int argc, char** argv) {
 
   std::printf("redis-server on 127.0.0.1:%u, one connection each, %zu commands per row\n",
               static_cast<unsigned>(port), n);
+  if (fan_out_ticks == 0) fan_out_ticks = std::max<std::size_t>(n / 5, 1000);
+  if (!commands_table) {
+    run_fan_out(url, fan_out_ticks);
+    return 0;
+  }
   std::printf("%-10s %6s %16s %16s %7s %14s\n", "command", "depth", "redis-benchmark/s",
               "tickgate/s", "ratio", "cmds/write");
   for (const bench_command& c : commands()) {
@@ -244,5 +427,6 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("depth auto: the connection pipelines on its own; redis-benchmark at -P 1000\n");
+  run_fan_out(url, fan_out_ticks);
   return 0;
 }
