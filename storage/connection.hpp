@@ -5,19 +5,26 @@
 // Producers never wait. send() encodes a request straight into the queue
 // (request_queue.hpp) and returns; a writer coroutine writes everything
 // queued since its last write in one go, so requests issued while a write is
-// in flight, or within one handler, are pipelined together. A reader
+// in flight, within one handler, or by handlers that were already runnable
+// (the rest of a burst of feed frames) are pipelined together. A reader
 // coroutine parses replies (resp_parser.hpp) and matches them to requests in
 // order. A health coroutine declares the connection dead when the oldest
 // written request has waited longer than request_timeout, and sends PING when
 // the link has been idle for health_check_interval.
 //
 // Every (re)connect: resolve, TCP connect, TLS handshake (peer verification,
-// SNI, host-name check) and `HELLO 3 [AUTH user pass] SETNAME name` plus
-// `SELECT db`, all within connect_timeout; failures retry with capped
-// exponential backoff and jitter. Requests queued while the connection is down
+// SNI, host-name check) and `HELLO 3 [AUTH user pass] SETNAME name`,
+// `SELECT db` and `PING` (refused while Redis is loading or busy), all within
+// connect_timeout; failures retry with capped exponential backoff and jitter.
+// Needs Redis >= 6 (HELLO). Replies are RESP3. Requests queued while the connection is down
 // wait in the outage buffer (bounded by buffer_limit_bytes, oldest dropped
 // and counted) and are written on reconnect, after the replay of whatever was
-// written but not acknowledged before the drop: at-least-once, in order.
+// written but not acknowledged before the drop: at-least-once, in order. A
+// reply of -LOADING, -BUSY, -TRYAGAIN, -MASTERDOWN or -READONLY to a durable
+// request means Redis did not apply it: the connection is recycled and the
+// request replayed (commands pipelined behind it that Redis did apply are
+// then applied again — at-least-once). Other error replies are final,
+// counted and logged.
 //
 // Threading and lifetime: one io_context thread; every member function must
 // be called on it. The coroutines keep the connection's state alive, so the
