@@ -14,7 +14,7 @@ enum class errc {
   frame_too_short = 1,    // shorter than the 27-byte common header
   unknown_mode,           // byte 0 is not 1, 2, 3 or 4
   frame_length_mismatch,  // length differs from the mode's fixed size
-  bad_token,              // token field empty or not ASCII digits/letters
+  bad_token,              // token empty or not printable non-space ASCII
   bad_best_five_flag,     // a best-five entry's flag is neither 0 nor 1,
                           // or one side holds more than five entries
   // Text and JSON messages.

@@ -3,10 +3,12 @@
 #pragma once
 
 #include "protocol/errc.hpp"
+#include "protocol/tick.hpp"
 
 #include <boost/system/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,19 @@ boost::system::result<std::uint8_t> exchange_type_for_segment(std::string_view e
 // strings (newer copies add booleans, ignored). Rows of unknown exch_seg are
 // skipped and counted, not errors. Errors: bad_json, missing_field, bad_field
 // (the error names the row index through `error_row` when given).
+// Details: streamed (SAX, no DOM), so memory is the result plus one row.
+// Every row must carry the nine fields token, symbol, name, expiry, strike,
+// lotsize, instrumenttype, exch_seg, tick_size as strings (absent →
+// missing_field, another type → bad_field); other members are ignored
+// whatever their type. strike and tick_size must be decimal numbers and
+// lotsize an integer, token non-empty (bad_field otherwise). A row is
+// checked for missing fields before its exch_seg decides whether it is
+// skipped. error_row is the 0-based index of the offending row (for bad_json
+// the number of rows completed before the syntax error).
+// Mapping: strike ÷100 (÷10^7 for CDS OPTCUR/OPTIRC), ≤ 0 → 0; tick_size
+// ÷100; class AMXIDX → index, OPT* → option, FUT* → future, "" on NSE/BSE →
+// equity, else other; option_type "CE"/"PE" from the symbol's suffix for
+// options.
 struct scrip_master_stats {
   std::size_t rows = 0;
   std::size_t skipped = 0;
@@ -59,6 +74,10 @@ boost::system::result<std::vector<instrument>> parse_scrip_master(
 // symbol; enabled is true/false/1/0/yes/no (case-insensitive); blank lines
 // and surrounding whitespace ignored; CRLF accepted. Error: bad_csv (with the
 // 1-based line through `error_line` when given).
+// Details: the header must be the first non-blank line (names
+// case-insensitive); every row has exactly two fields and a non-empty
+// symbol; fields may be double-quoted ("" for a quote); a leading UTF-8 BOM
+// is ignored. No header at all (empty input) is bad_csv at line 1.
 struct symbol_entry {
   std::string symbol;
   bool enabled = true;
@@ -76,6 +95,11 @@ boost::system::result<std::vector<symbol_entry>> parse_symbols_csv(
 // When `exchange` is given ("NSE", "NFO", …) only that segment is searched.
 // Errors: unknown_symbol, ambiguous_symbol (matches in several segments and no
 // exchange given), unknown_exchange.
+// Precisely: within each segment the first of the three tiers that matches
+// wins; the matches of all searched segments are then pooled, so "RELIANCE"
+// (NSE key symbol, BSE trading symbol) is ambiguous without an exchange.
+// Two matches in one segment and one tier are ambiguous too. Matching is
+// exact (case-sensitive) on names; the exchange is case-insensitive.
 class instrument_index {
 public:
   instrument_index() = default;
@@ -87,7 +111,9 @@ public:
                                                    std::string_view exchange = {}) const;
 
   // The instrument for a frame's (exchangeType, token), accepting the short
-  // index form; nullptr when unknown.
+  // index form; nullptr when unknown. Allocates nothing (one or two hash
+  // lookups). The other form matches only an index instrument. The pointer
+  // stays valid as long as the index.
   const instrument* find_by_token(std::uint8_t exchange_type, std::string_view token) const;
 
   // All matches of a name (for ambiguity messages).
@@ -95,10 +121,25 @@ public:
                                             std::string_view exchange = {}) const;
 
 private:
+  // Heterogeneous lookup: find(std::string_view) without building a string.
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  template <class T>
+  using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+  struct token_key;
+
+  const instrument* find_exact_token(std::uint8_t exchange_type, std::string_view prefix,
+                                     std::string_view token) const noexcept;
+
   std::vector<instrument> instruments_;
   // Built once; values index into instruments_.
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;
-  std::unordered_map<std::string, std::size_t> by_token_;  // "<exchangeType>:<token>"
+  string_map<std::size_t> by_token_;  // exchange type byte followed by the token
+  string_map<std::vector<std::size_t>> by_trading_symbol_;
+  string_map<std::vector<std::size_t>> by_key_symbol_;  // only where it differs
 };
 
 }  // namespace tickgate::protocol

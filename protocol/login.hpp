@@ -45,9 +45,24 @@ struct login_response {
 // Parses either envelope. A well-formed failure envelope is a value with
 // ok == false, not an error; errors mean the body is not a login envelope
 // (bad_json, missing_field, bad_field), including ok == true without jwtToken.
+// Details: "status" or "success" must be a bool (missing_field / bad_field);
+// "message" and "errorcode"/"errorCode" are optional strings (null → "");
+// "data" may be an object, null or a string ("null" and "" are seen; another
+// type is bad_field); on success data must be an object with a non-empty string
+// jwtToken ("Bearer " prefix stripped, case-insensitively); refreshToken and
+// feedToken are optional strings ("" when absent).
 boost::system::result<login_response> parse_login_response(std::string_view body);
 
+// {"status":true,"message":"SUCCESS","errorcode":"","data":{"jwtToken":…,
+//  "refreshToken":…,"feedToken":…}}
 std::string encode_login_success(const session_tokens& tokens);
-std::string encode_login_failure(std::string_view error_code, std::string_view message);
+
+// The two failure envelope shapes seen from the real service (§6.1).
+enum class envelope_shape {
+  status,   // {"status":false,"message":…,"errorcode":…,"data":null}
+  success,  // {"success":false,"message":…,"errorCode":…,"data":""}
+};
+std::string encode_login_failure(std::string_view error_code, std::string_view message,
+                                 envelope_shape shape = envelope_shape::status);
 
 }  // namespace tickgate::protocol

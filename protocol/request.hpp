@@ -35,13 +35,17 @@ struct subscription_request {
 //   {"exchangeType":1,"tokens":["10626"]}]}}
 std::string encode_subscription_request(const subscription_request& request);
 
-// Inverse of encode (the simulator's side). Errors: bad_json, missing_field,
-// bad_field (wrong type, mode outside 1–4, token not a string),
-// unknown_action.
+// Inverse of encode (the simulator's side). Errors: bad_json (not JSON or not
+// an object), missing_field (action, params, params.mode, params.tokenList,
+// exchangeType, tokens), bad_field (wrong type; mode outside 1–4; exchangeType
+// outside 0–255; a token that is not a string or fails is_valid_token),
+// unknown_action (an integer other than 0 or 1). correlationID is optional.
+// Unknown exchange types are accepted: the server ignores them (§2.2).
 boost::system::result<subscription_request> parse_subscription_request(std::string_view json);
 
 // A 10-character alphanumeric correlation ID (§2.1 "safe choice") derived
-// from a counter, so IDs are unique per process and reproducible in tests.
+// from a counter, so IDs are unique per process and reproducible in tests:
+// fixed-width base 62, distinct for every counter below 62^10 (~8.4e17).
 std::string make_correlation_id(std::uint64_t counter);
 
 // Server text frames.
@@ -58,7 +62,9 @@ struct server_unknown {
 using server_message = std::variant<server_pong, server_error, server_unknown>;
 
 // "pong" (exact, surrounding whitespace ignored) → server_pong; a JSON object
-// with errorCode → server_error; anything else → server_unknown.
+// with errorCode → server_error (a non-string code or message is kept as its
+// JSON text; absent ones are ""); anything else → server_unknown. Never
+// throws on any input.
 server_message parse_server_text(std::string_view text);
 
 std::string encode_server_error(const server_error& error);

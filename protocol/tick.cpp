@@ -54,6 +54,11 @@ std::int64_t price_divisor(std::uint8_t exchange_type) noexcept {
   return exchange_type == exchange::cde_fo ? 10'000'000 : 100;
 }
 
+bool is_valid_token(std::string_view token) noexcept {
+  if (token.empty() || token.size() > token_string{}.bytes.size()) return false;
+  return std::all_of(token.begin(), token.end(), [](char c) { return c >= '\x21' && c <= '\x7e'; });
+}
+
 token_string token_string::from(std::string_view s) noexcept {
   token_string t;
   t.size = static_cast<std::uint8_t>(std::min(s.size(), t.bytes.size()));

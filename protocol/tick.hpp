@@ -44,6 +44,11 @@ std::size_t frame_size(mode m) noexcept;
 // uses 100, so the gateway lets the config override it per exchange type.
 std::int64_t price_divisor(std::uint8_t exchange_type) noexcept;
 
+// True when `token` can travel in a frame's token field (§3.1): 1–25
+// printable, non-space ASCII characters (0x21–0x7E). Frames with any other
+// token are rejected (errc::bad_token), and so are requests carrying one.
+bool is_valid_token(std::string_view token) noexcept;
+
 // The 25-byte NUL-padded token field, cut at the first NUL (§3.1). Stored
 // inline so a tick owns all of its data and outlives the frame it came from.
 struct token_string {

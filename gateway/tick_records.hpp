@@ -1,0 +1,94 @@
+// Turns a decoded tick into the records the sinks write, in exactly the
+// shapes the seeds' consumers read (design.md "Tick record formats"):
+// - stream fields (market-data-redis-streamer seed), in the seed's order,
+//   then extras;
+// - pub/sub JSON (tickstock-pubsub seed);
+// - per-token list JSON (per-token-tick-lists seed);
+// - price-cache JSON (price-cache-and-candles seed).
+//
+// Prices are formatted exactly from the feed's integers (no binary floating
+// point on the way): 245675 paise → "2456.75", 245600 → "2456.00",
+// 832525000 / 10^7 → "83.2525" (trailing zeros trimmed to two decimals).
+//
+// Hot path: one builder is reused for every tick; after warm-up build()
+// does not allocate. Views returned stay valid until the next build().
+#pragma once
+
+#include "gateway/config.hpp"
+#include "protocol/instrument.hpp"
+#include "protocol/tick.hpp"
+#include "storage/sinks.hpp"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tickgate::gateway {
+
+// value / divisor in fixed point, at least two decimals, trailing zeros
+// beyond two trimmed. `divisor` is a power of ten ≥ 100 (or 1, 10).
+void append_price(std::string& out, std::int64_t value, std::int64_t divisor);
+
+// change / base × 100, rounded half away from zero to two decimals ("0.51",
+// "-1.25"); "0.00" when base is 0.
+void append_percent(std::string& out, std::int64_t change, std::int64_t base);
+
+// Epoch milliseconds as seconds with millisecond precision: "1693123456.789".
+void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms);
+
+// A JSON string literal with escaping.
+void append_json_string(std::string& out, std::string_view s);
+
+// A stream field, exactly what storage::stream_sink::write takes.
+using record_field = storage::field_view;
+
+// Which per-token list an instrument's ticks go to.
+enum class list_kind : std::uint8_t { none, index_tick, option_tick };
+list_kind list_kind_for(const protocol::instrument& instrument) noexcept;
+
+class tick_records {
+public:
+  // Stream field names in order; the first 14 are the seed's.
+  static constexpr std::size_t max_fields = 24;
+
+  explicit tick_records(std::string pubsub_source = "angel_one");
+
+  // Formats every record for `t`. `received_us` is when the gateway received
+  // the frame (epoch µs); it is the stream's `timestamp` and stands in for
+  // the exchange time when a frame carries none.
+  void build(const protocol::tick& t, const protocol::instrument& instrument,
+             std::int64_t divisor, std::int64_t received_us);
+
+  std::span<const record_field> stream_fields() const noexcept {
+    return {fields_.data(), field_count_};
+  }
+  std::string_view pubsub_json() const noexcept { return pubsub_; }
+  std::string_view list_json() const noexcept { return list_; }
+  std::string_view price_json() const noexcept { return price_; }
+  // The tick's time for candles and list "ft" (exchange time, else receive
+  // time), epoch ms.
+  std::int64_t event_time_ms() const noexcept { return event_ms_; }
+  // ltp in rupees (candles).
+  double ltp() const noexcept { return ltp_; }
+  // Whether the mode carries a traded price (Depth-20 does not, §3.6).
+  bool has_trade_price() const noexcept { return has_trade_price_; }
+
+private:
+  void add_field(std::string_view name, std::size_t begin);
+
+  std::string source_;
+  std::string values_;  // all stream field values back to back
+  std::array<std::pair<std::string_view, std::pair<std::size_t, std::size_t>>, max_fields> spans_{};
+  std::array<record_field, max_fields> fields_{};
+  std::size_t field_count_ = 0;
+  std::string pubsub_;
+  std::string list_;
+  std::string price_;
+  std::int64_t event_ms_ = 0;
+  double ltp_ = 0;
+  bool has_trade_price_ = false;
+};
+
+}  // namespace tickgate::gateway

@@ -1,0 +1,187 @@
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+
+#include "gateway/config.hpp"
+#include "test/support/process.hpp"
+
+#include <fstream>
+#include <map>
+
+using namespace tickgate;
+using namespace tickgate::gateway;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir{"tickgate-config"};
+  std::map<std::string, std::string> env_vars;
+
+  fixture() { std::ofstream(dir.path() / "master.json") << "[]"; }
+
+  env_lookup env() const {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      const auto it = env_vars.find(std::string(name));
+      if (it == env_vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+  static std::string base(std::string extra = "") {
+    return R"({"angel":{"api_key":"k","client_code":"D12345","pin":"9876","totp_secret":"JBSWY3DPEHPK3PXP"},
+              "instruments":{"scrip_master":"master.json"})" + extra + "}";
+  }
+
+  std::variant<config, config_error> parse(const std::string& json) const {
+    return parse_config(json, dir.path(), env());
+  }
+
+  config ok(const std::string& json) const {
+    auto r = parse(json);
+    if (auto* e = std::get_if<config_error>(&r)) BOOST_FAIL("unexpected error: " << e->to_string());
+    return std::get<config>(std::move(r));
+  }
+
+  config_error error(const std::string& json) const {
+    auto r = parse(json);
+    BOOST_REQUIRE(std::holds_alternative<config_error>(r));
+    return std::get<config_error>(r);
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(config_parsing, fixture)
+
+BOOST_AUTO_TEST_CASE(defaults_follow_the_design) {
+  const config c = ok(base());
+  BOOST_TEST(c.feed.max_connections == 3);
+  BOOST_TEST(c.feed.max_tokens_per_connection == 1000);
+  BOOST_TEST(c.feed.ping_interval.count() == 10'000);
+  BOOST_TEST(c.feed.idle_timeout.count() == 20'000);
+  BOOST_TEST(c.redis.stream.maxlen == 10'000u);
+  BOOST_TEST(c.redis.lists.cap == 1000u);
+  BOOST_TEST(c.redis.price.ttl.count() == 10);
+  BOOST_TEST(c.redis.candles.timeframes.size() == 3u);
+  BOOST_TEST(c.redis.connection.buffer_limit_bytes == 64u << 20);
+  BOOST_TEST(c.redis.connection.endpoint.port == 6379);
+  BOOST_TEST(c.pubsub_source == "angel_one");
+  BOOST_TEST(c.http.host == "127.0.0.1");
+  BOOST_TEST(c.http.port == 8001);
+  BOOST_TEST(c.instruments.scrip_master == (dir.path() / "master.json").lexically_normal());
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_key) {
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"stream":{"maxlen":"x"}}})")).path == "redis.sinks.stream.maxlen");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"strem":{}}})")).path == "redis.sinks.strem");
+  BOOST_TEST(error(base(R"(,"records":{"sorce":"x"})")).path == "records.sorce");
+  BOOST_TEST(error(base(R"(,"feed":{"ping_interval_ms":"10"})")).path == "feed.ping_interval_ms");
+  BOOST_TEST(error(base(R"(,"feed":{"max_connections":17})")).path == "feed.max_connections");
+  BOOST_TEST(error(base(R"(,"feed":{"price_divisors":{"13":1234}})")).path == "feed.price_divisors.13");
+  BOOST_TEST(error(base(R"(,"feed":{"price_divisors":{"9":100}})")).path == "feed.price_divisors.9");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"candles":{"timeframes":["1m","7x"]}}})")).path ==
+             "redis.sinks.candles.timeframes[1]");
+  BOOST_TEST(error(base(R"(,"redis":{"sinks":{"pubsub":{"ttl_seconds":5}}})")).path ==
+             "redis.sinks.pubsub.ttl_seconds");
+  const auto e = error(base(R"(,"instruments":{"scrip_master":"master.json","subscribe":["NIFTY",{"symbol":"X","mode":"fast"}]})"));
+  BOOST_TEST(e.path == "instruments.subscribe[1].mode");
+  BOOST_TEST(error(base(R"(,"instruments":{"scrip_master":"master.json","subscribe":[{"token":"2885"}]})")).path ==
+             "instruments.subscribe[0]");
+  BOOST_TEST(error("{").path.empty());
+  BOOST_TEST(error("[]").message.find("object") != std::string::npos);
+  BOOST_TEST(error(base(R"(,"feed":{"ping_interval_ms":30000})")).path == "feed.ping_interval_ms");
+}
+
+BOOST_AUTO_TEST_CASE(instrument_specs) {
+  const config c = ok(base(R"(,"instruments":{"scrip_master":"master.json","default_mode":"ltp",
+      "subscribe":["RELIANCE",{"symbol":"NIFTY","exchange":"NSE","mode":"quote"},{"token":"40001","exchange":"NFO","mode":3}]})"));
+  BOOST_REQUIRE_EQUAL(c.instruments.subscribe.size(), 3u);
+  BOOST_TEST(c.instruments.subscribe[0].symbol == "RELIANCE");
+  BOOST_TEST(!c.instruments.subscribe[0].mode.has_value());
+  BOOST_TEST((c.instruments.subscribe[1].mode == protocol::mode::quote));
+  BOOST_TEST(c.instruments.subscribe[2].token == "40001");
+  BOOST_TEST((c.instruments.subscribe[2].mode == protocol::mode::snap_quote));
+  BOOST_TEST(c.instruments.subscribe[2].origin == "instruments.subscribe[2]");
+  BOOST_TEST((c.instruments.default_mode == protocol::mode::ltp));
+}
+
+BOOST_AUTO_TEST_CASE(environment_overrides_the_file) {
+  env_vars["REDIS_URL"] = "redis://:pw@10.0.0.5:6380/3";
+  env_vars["TICKGATE_FEED_URL"] = "wss://feed.example/smart-stream";
+  env_vars["TICKGATE_LOGIN_URL"] = "https://login.example";
+  env_vars["TICKGATE_HTTP_LISTEN"] = "127.0.0.1:9001";
+  env_vars["ANGEL_PIN"] = "1111";
+  env_vars["ANGEL_CLIENT_CODE"] = "Z999";
+  const config c = ok(base());
+  BOOST_TEST(c.redis.connection.endpoint.host == "10.0.0.5");
+  BOOST_TEST(c.redis.connection.endpoint.port == 6380);
+  BOOST_TEST(c.redis.connection.endpoint.db == 3);
+  BOOST_TEST(c.redis.connection.endpoint.password == "pw");
+  BOOST_TEST(c.angel.feed_url == "wss://feed.example/smart-stream");
+  BOOST_TEST(c.angel.login_url == "https://login.example");
+  BOOST_TEST(c.http.port == 9001);
+  BOOST_TEST(std::string(c.angel.pin.reveal()) == "1111");
+  BOOST_TEST(c.angel.client_code == "Z999");
+  env_vars["TICKGATE_HTTP_LISTEN"] = "nonsense";
+  BOOST_TEST(error(base()).path == "env TICKGATE_HTTP_LISTEN");
+}
+
+BOOST_AUTO_TEST_CASE(credentials_are_required_and_never_echoed) {
+  auto e = error(R"({"instruments":{"scrip_master":"master.json"}})");
+  BOOST_TEST(e.path == "angel.api_key");
+  e = error(R"({"angel":{"api_key":"k","client_code":"D1","pin":"1","totp_secret":"not base32 !!"},
+                "instruments":{"scrip_master":"master.json"}})");
+  BOOST_TEST(e.path == "angel.totp_secret");
+  BOOST_TEST(e.message.find("not base32") == std::string::npos);
+  e = error(base(R"(,"redis":{"url":"http://user:hunter2@host"})"));
+  BOOST_TEST(e.path == "redis.url");
+  BOOST_TEST(e.to_string().find("hunter2") == std::string::npos);
+  env_vars["REDIS_URL"] = "redis://user:hunter2@host:notaport";
+  e = error(base());
+  BOOST_TEST(e.path == "env REDIS_URL");
+  BOOST_TEST(e.to_string().find("hunter2") == std::string::npos);
+  env_vars.erase("REDIS_URL");
+  // The feed can be off: no credentials needed then.
+  const config c = ok(R"({"feed":{"enabled":false}})");
+  BOOST_TEST(!c.feed.enabled);
+}
+
+BOOST_AUTO_TEST_CASE(plain_text_only_to_loopback) {
+  BOOST_TEST(error(base(R"(,"angel":{"api_key":"k","client_code":"D","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP","feed_url":"ws://feed.example/x"})")).path ==
+             "angel.feed_url");
+  ok(base(R"(,"angel":{"api_key":"k","client_code":"D","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP","feed_url":"ws://127.0.0.1:9/x","login_url":"http://localhost:9"})"));
+}
+
+BOOST_AUTO_TEST_CASE(public_listen_needs_a_token) {
+  BOOST_TEST(error(base(R"(,"http":{"listen":"0.0.0.0:8001"})")).path == "http.api_token");
+  ok(base(R"(,"http":{"listen":"0.0.0.0:8001","api_token":"s3cret"})"));
+  ok(base(R"(,"http":{"listen":"[::1]:8001"})"));
+  BOOST_TEST(!is_loopback_host("127.evil.example"));
+  BOOST_TEST(is_loopback_host("127.0.0.2"));
+  BOOST_TEST(is_loopback_host("localhost"));
+}
+
+BOOST_AUTO_TEST_CASE(missing_files_are_reported) {
+  BOOST_TEST(error(R"({"angel":{"api_key":"k","client_code":"D1","pin":"1","totp_secret":"JBSWY3DPEHPK3PXP"},
+                       "instruments":{"scrip_master":"missing.json"}})").path == "instruments.scrip_master");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(helpers) {
+  std::string host;
+  std::uint16_t port = 0;
+  BOOST_TEST(parse_host_port("127.0.0.1:8001", host, port));
+  BOOST_TEST(host == "127.0.0.1");
+  BOOST_TEST(port == 8001);
+  BOOST_TEST(parse_host_port("[::1]:80", host, port));
+  BOOST_TEST(host == "::1");
+  BOOST_TEST(!parse_host_port("host:99999", host, port));
+  BOOST_TEST(!parse_host_port(":80", host, port));
+  BOOST_TEST(!parse_host_port("host", host, port));
+  BOOST_TEST(mask_identifier("D12345") == "D1***5");
+  BOOST_TEST(mask_identifier("ab") == "**");
+  secret s(std::string("token"));
+  BOOST_TEST(s.equals("token"));
+  BOOST_TEST(!s.equals("tokem"));
+  BOOST_TEST(!s.equals("token2"));
+}

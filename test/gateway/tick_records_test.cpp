@@ -1,0 +1,278 @@
+#define BOOST_TEST_MODULE tick_records
+#include <boost/test/unit_test.hpp>
+
+#include "gateway/tick_records.hpp"
+
+#include <boost/json.hpp>
+
+#include <map>
+
+using namespace tickgate;
+using namespace tickgate::gateway;
+
+namespace {
+
+std::string price(std::int64_t v, std::int64_t d) {
+  std::string s;
+  append_price(s, v, d);
+  return s;
+}
+std::string percent(std::int64_t c, std::int64_t b) {
+  std::string s;
+  append_percent(s, c, b);
+  return s;
+}
+
+protocol::instrument reliance() {
+  protocol::instrument i;
+  i.token = "2885";
+  i.trading_symbol = "RELIANCE-EQ";
+  i.name = "RELIANCE";
+  i.symbol = "RELIANCE";
+  i.exchange = "NSE";
+  i.exchange_type = 1;
+  i.cls = protocol::instrument_class::equity;
+  return i;
+}
+
+protocol::instrument nifty() {
+  protocol::instrument i;
+  i.token = "99926000";
+  i.trading_symbol = "Nifty 50";
+  i.name = "NIFTY";
+  i.symbol = "NIFTY";
+  i.exchange = "NSE";
+  i.exchange_type = 1;
+  i.cls = protocol::instrument_class::index;
+  return i;
+}
+
+protocol::instrument option_ce() {
+  protocol::instrument i;
+  i.token = "40001";
+  i.trading_symbol = "NIFTY26NOV2624000CE";
+  i.name = "NIFTY";
+  i.symbol = "NIFTY26NOV2624000CE";
+  i.exchange = "NFO";
+  i.exchange_type = 2;
+  i.cls = protocol::instrument_class::option;
+  i.option_type = "CE";
+  return i;
+}
+
+// 2024-01-15 10:30:45.000 IST, a Monday in the regular session.
+constexpr std::int64_t exchange_ms = 1705294845000;
+constexpr std::int64_t received_us = 1705294845123456;
+
+protocol::tick quote_tick() {
+  protocol::tick t;
+  t.subscription_mode = protocol::mode::quote;
+  t.exchange_type = 1;
+  t.token = protocol::token_string::from("2885");
+  t.sequence = 42;
+  t.exchange_timestamp_ms = exchange_ms;
+  t.ltp = 245675;
+  t.last_traded_qty = 10;
+  t.avg_price = 245012;
+  t.volume = 1234567;
+  t.open = 244425;
+  t.high = 247000;
+  t.low = 244000;
+  t.close = 244425;
+  return t;
+}
+
+std::map<std::string, std::string> as_map(std::span<const record_field> fields) {
+  std::map<std::string, std::string> m;
+  for (const auto& f : fields) m.emplace(f.name, f.value);
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(prices_are_exact_fixed_point) {
+  BOOST_TEST(price(245675, 100) == "2456.75");
+  BOOST_TEST(price(245600, 100) == "2456.00");
+  BOOST_TEST(price(5, 100) == "0.05");
+  BOOST_TEST(price(0, 100) == "0.00");
+  BOOST_TEST(price(-1250, 100) == "-12.50");
+  BOOST_TEST(price(-5, 100) == "-0.05");
+  BOOST_TEST(price(832525000, 10'000'000) == "83.2525");
+  BOOST_TEST(price(830000000, 10'000'000) == "83.00");
+  BOOST_TEST(price(830000001, 10'000'000) == "83.0000001");
+  BOOST_TEST(price(7, 1) == "7.00");
+  BOOST_TEST(price(75, 10) == "7.50");
+  BOOST_TEST(price(INT64_MIN, 100) == "-92233720368547758.08");
+}
+
+BOOST_AUTO_TEST_CASE(percent_rounds_half_away_from_zero) {
+  BOOST_TEST(percent(1250, 244425) == "0.51");   // the seed's RELIANCE example
+  BOOST_TEST(percent(-1250, 244425) == "-0.51");
+  BOOST_TEST(percent(1, 200) == "0.50");
+  BOOST_TEST(percent(1, 400) == "0.25");
+  BOOST_TEST(percent(1, 80000) == "0.00");       // 0.00125 % rounds to 0.00
+  BOOST_TEST(percent(1, 40000) == "0.00");       // 0.0025 %
+  BOOST_TEST(percent(1, 20000) == "0.01");       // 0.005 % rounds away from zero
+  BOOST_TEST(percent(-1, 20000) == "-0.01");
+  BOOST_TEST(percent(100, 0) == "0.00");
+}
+
+BOOST_AUTO_TEST_CASE(stream_fields_follow_the_seed_order) {
+  tick_records r;
+  r.build(quote_tick(), reliance(), 100, received_us);
+  const auto fields = r.stream_fields();
+  const std::vector<std::string> seed_order{"symbol", "token", "ltp", "change", "change_percent",
+                                            "high", "low", "volume", "bid", "ask", "open", "close",
+                                            "timestamp", "exchange_timestamp"};
+  BOOST_REQUIRE_GE(fields.size(), seed_order.size());
+  for (std::size_t i = 0; i < seed_order.size(); ++i) BOOST_TEST(fields[i].name == seed_order[i]);
+  auto m = as_map(fields);
+  BOOST_TEST(m["symbol"] == "RELIANCE");
+  BOOST_TEST(m["token"] == "2885");
+  BOOST_TEST(m["ltp"] == "2456.75");
+  BOOST_TEST(m["change"] == "12.50");
+  BOOST_TEST(m["change_percent"] == "0.51");
+  BOOST_TEST(m["high"] == "2470.00");
+  BOOST_TEST(m["low"] == "2440.00");
+  BOOST_TEST(m["volume"] == "1234567");
+  BOOST_TEST(m["bid"] == "0.00");  // Quote mode has no book
+  BOOST_TEST(m["ask"] == "0.00");
+  BOOST_TEST(m["open"] == "2444.25");
+  BOOST_TEST(m["close"] == "2444.25");
+  BOOST_TEST(m["timestamp"] == "2024-01-15T10:30:45.123456");
+  BOOST_TEST(m["exchange_timestamp"] == "2024-01-15T10:30:45.000000");
+  BOOST_TEST(m["exchange"] == "NSE");
+  BOOST_TEST(m["mode"] == "quote");
+  BOOST_TEST(m["sequence"] == "42");
+  BOOST_TEST(m["last_traded_qty"] == "10");
+  BOOST_TEST(m["avg_price"] == "2450.12");
+  BOOST_TEST(!m.contains("open_interest"));  // SnapQuote only
+}
+
+BOOST_AUTO_TEST_CASE(snap_quote_carries_book_and_open_interest) {
+  auto t = quote_tick();
+  t.subscription_mode = protocol::mode::snap_quote;
+  t.open_interest = 777;
+  t.best_buy_count = 2;
+  t.best_buy[0] = {100, 245650, 3};
+  t.best_buy[1] = {100, 245660, 3};  // out of order: best bid is the highest
+  t.best_sell_count = 2;
+  t.best_sell[0] = {50, 245700, 1};
+  t.best_sell[1] = {50, 245690, 1};  // best ask is the lowest
+  tick_records r;
+  r.build(t, reliance(), 100, received_us);
+  auto m = as_map(r.stream_fields());
+  BOOST_TEST(m["bid"] == "2456.60");
+  BOOST_TEST(m["ask"] == "2456.90");
+  BOOST_TEST(m["open_interest"] == "777");
+  BOOST_TEST(m["mode"] == "snap_quote");
+}
+
+BOOST_AUTO_TEST_CASE(ltp_mode_has_no_close_so_no_change) {
+  protocol::tick t;
+  t.subscription_mode = protocol::mode::ltp;
+  t.exchange_type = 1;
+  t.token = protocol::token_string::from("2885");
+  t.sequence = 1;
+  t.exchange_timestamp_ms = exchange_ms;
+  t.ltp = 245675;
+  tick_records r;
+  r.build(t, reliance(), 100, received_us);
+  auto m = as_map(r.stream_fields());
+  BOOST_TEST(m["change"] == "0.00");
+  BOOST_TEST(m["change_percent"] == "0.00");
+  BOOST_TEST(m["volume"] == "0");
+  BOOST_TEST(!m.contains("last_traded_qty"));
+  BOOST_TEST(r.has_trade_price());
+}
+
+BOOST_AUTO_TEST_CASE(pubsub_json_is_the_tickstock_shape) {
+  tick_records r("angel_one");
+  r.build(quote_tick(), reliance(), 100, received_us);
+  const auto v = boost::json::parse(r.pubsub_json()).as_object();
+  BOOST_TEST(v.size() == 7u);
+  BOOST_TEST(v.at("event_type").as_string() == "tick_data");
+  BOOST_TEST(v.at("ticker").as_string() == "RELIANCE");
+  BOOST_TEST(v.at("price").as_double() == 2456.75);
+  BOOST_TEST(v.at("volume").as_int64() == 10);
+  BOOST_TEST(v.at("timestamp").as_double() == 1705294845.0);
+  BOOST_TEST(v.at("source").as_string() == "angel_one");
+  BOOST_TEST(v.at("market_status").as_string() == "REGULAR");
+  BOOST_TEST(r.pubsub_json().find("\"timestamp\":1705294845.000") != std::string_view::npos);
+}
+
+BOOST_AUTO_TEST_CASE(list_json_for_index_and_option) {
+  tick_records r;
+  auto t = quote_tick();
+  t.token = protocol::token_string::from("26000");
+  t.ltp = 2512435;
+  t.close = 2511200;
+  r.build(t, nifty(), 100, received_us);
+  const auto v = boost::json::parse(r.list_json()).as_object();
+  BOOST_TEST(v.at("ft").as_int64() == 1705294845);
+  BOOST_TEST(v.at("token").as_int64() == 26000);  // a number, as in the seed
+  BOOST_TEST(v.at("e").as_string() == "NSE");
+  BOOST_TEST(v.at("lp").as_double() == 25124.35);
+  BOOST_TEST(v.at("pc").as_double() == 0.05);
+  BOOST_TEST(v.at("rt").as_string() == "2024-01-15 10:30:45");
+  BOOST_TEST(v.at("ts").as_string() == "Nifty 50");
+  BOOST_TEST(v.at("data_type").as_string() == "indextick");
+
+  t.token = protocol::token_string::from("40001");
+  r.build(t, option_ce(), 100, received_us);
+  const auto o = boost::json::parse(r.list_json()).as_object();
+  BOOST_TEST(o.at("data_type").as_string() == "optiontick");
+  BOOST_TEST(o.at("e").as_string() == "NFO");
+  BOOST_TEST(o.at("ts").as_string() == "NIFTY26NOV2624000CE");
+
+  r.build(quote_tick(), reliance(), 100, received_us);
+  BOOST_TEST(r.list_json().empty());  // equities have no list
+}
+
+BOOST_AUTO_TEST_CASE(price_cache_json) {
+  tick_records r;
+  r.build(quote_tick(), reliance(), 100, received_us);
+  const auto v = boost::json::parse(r.price_json()).as_object();
+  BOOST_TEST(v.at("symbol").as_string() == "RELIANCE");
+  BOOST_TEST(v.at("price").as_double() == 2456.75);
+  BOOST_TEST(v.at("change").as_double() == 12.5);
+  BOOST_TEST(v.at("change_percent").as_double() == 0.51);
+  BOOST_TEST(v.at("volume").as_int64() == 1234567);
+  BOOST_TEST(v.at("exchange").as_string() == "NSE");
+}
+
+BOOST_AUTO_TEST_CASE(missing_exchange_time_falls_back_to_receive_time) {
+  auto t = quote_tick();
+  t.exchange_timestamp_ms = 0;
+  tick_records r;
+  r.build(t, reliance(), 100, received_us);
+  BOOST_TEST(r.event_time_ms() == received_us / 1000);
+  auto m = as_map(r.stream_fields());
+  BOOST_TEST(m["exchange_timestamp"] == "2024-01-15T10:30:45.123000");
+}
+
+BOOST_AUTO_TEST_CASE(depth20_has_no_trade_price_or_sequence) {
+  protocol::tick t;
+  t.subscription_mode = protocol::mode::depth_20;
+  t.exchange_type = 1;
+  t.token = protocol::token_string::from("2885");
+  t.exchange_timestamp_ms = exchange_ms;
+  t.depth_buy[0] = {100, 245650, 2};
+  t.depth_sell[0] = {100, 245700, 2};
+  tick_records r;
+  r.build(t, reliance(), 100, received_us);
+  BOOST_TEST(!r.has_trade_price());
+  auto m = as_map(r.stream_fields());
+  BOOST_TEST(m["bid"] == "2456.50");
+  BOOST_TEST(m["ask"] == "2457.00");
+  BOOST_TEST(!m.contains("sequence"));
+}
+
+BOOST_AUTO_TEST_CASE(json_strings_are_escaped) {
+  auto inst = reliance();
+  inst.symbol = "A\"B\\C";
+  tick_records r;
+  r.build(quote_tick(), inst, 100, received_us);
+  const auto v = boost::json::parse(r.pubsub_json()).as_object();
+  BOOST_TEST(v.at("ticker").as_string() == "A\"B\\C");
+}
