@@ -191,6 +191,7 @@ private:
   bool reply_error_ = false;
   bool reply_build_ = false;
   std::string reply_error_text_;
+  std::optional<clock::time_point> read_time_;  // when this read's replies arrived
 
   std::unordered_map<std::uint64_t, waiter*> waiters_;
 
@@ -631,21 +632,26 @@ asio::awaitable<void> connection::impl::run_reader(Stream& stream) {
 }
 
 error_code connection::impl::process_input() {
+  read_time_.reset();
+  error_code ec;
   for (;;) {
     auto r = parser_.next(std::string_view(rbuf_.data() + rbegin_, rend_ - rbegin_));
     if (!r) {
       ++stats_.protocol_errors;
-      return r.error();
+      ec = r.error();
+      break;
     }
     if (!r.value()) break;
     rbegin_ += parser_.consumed();
     on_node(r.value().value());
     if (parser_.done()) {
-      if (const error_code ec = on_reply()) return ec;
+      ec = on_reply();
+      if (ec) break;
     }
   }
   if (rbegin_ == rend_) rbegin_ = rend_ = 0;
-  return {};
+  refresh_gauges();
+  return ec;
 }
 
 void connection::impl::on_node(const resp_node& node) {
@@ -701,13 +707,15 @@ error_code connection::impl::on_reply() {
       session_proven_ = true;
       backoff_.reset();
     }
-    const auto now = clock::now();
-    rtt_.record(micros(now - done->sent_at));
-    if (done->origin != clock::time_point{}) origin_ack_.record(micros(now - done->origin));
+    // The replies of one read arrived together: one clock reading serves them.
+    if (!read_time_) read_time_ = clock::now();
+    rtt_.record(micros(*read_time_ - done->sent_at));
+    if (done->origin != clock::time_point{}) {
+      origin_ack_.record(micros(*read_time_ - done->origin));
+    }
     if (done->kind == request_kind::control) complete_waiter(done->token, {});
     if (!flush_waiters_.empty()) check_flush_waiters();
   }
-  refresh_gauges();
   return {};
 }
 

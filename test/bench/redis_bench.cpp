@@ -11,6 +11,8 @@
 // on its own (no waiting between sends: it coalesces whatever is queued into
 // each write), next to redis-benchmark at a depth of 1000.
 //
+// Each row alternates the two clients --repeat times (default 3) and keeps
+// each one's best run: on a shared machine noise only slows a run down.
 // Both clients use one connection, so the figures compare client overhead per
 // command against the same single-threaded server. Printed, not asserted:
 // benchmarks measure, tests decide.
@@ -370,6 +372,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> depths = {1, 16, 64, 256};
   std::string url;
   std::size_t fan_out_ticks = 0;  // 0: commands / 5
+  int repeat = 3;
   bool commands_table = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -379,13 +382,16 @@ int main(int argc, char** argv) {
       depths = parse_list(argv[i + 1]);
     } else if (flag == "--url") {
       url = argv[i + 1];
+    } else if (flag == "--repeat") {
+      repeat = std::max(1, std::stoi(argv[i + 1]));
     } else if (flag == "--fan-out-ticks") {
       fan_out_ticks = std::stoul(argv[i + 1]);
     } else if (flag == "--fan-out-only") {
       commands_table = std::string_view(argv[i + 1]) != "yes";
     } else {
-      std::cerr << "usage: tickgate-redis-bench [--commands N] [--depths 1,16,64] [--url URL]\n"
-                   "                            [--fan-out-ticks N] [--fan-out-only yes]\n";
+      std::cerr
+          << "usage: tickgate-redis-bench [--commands N] [--depths 1,16,64] [--url URL]\n"
+             "                            [--repeat R] [--fan-out-ticks N] [--fan-out-only yes]\n";
       return 2;
     }
   }
@@ -402,8 +408,10 @@ int main(int argc, char** argv) {
   }
   test::temp_dir tmp("tickgate-bench");
 
-  std::printf("redis-server on 127.0.0.1:%u, one connection each, %zu commands per row\n",
-              static_cast<unsigned>(port), n);
+  std::printf(
+      "redis-server on 127.0.0.1:%u, one connection each, %zu commands per row "
+      "(depth 1: %zu), best of %d alternating runs\n",
+      static_cast<unsigned>(port), n, n / 10, repeat);
   if (fan_out_ticks == 0) fan_out_ticks = std::max<std::size_t>(n / 5, 1000);
   if (!commands_table) {
     run_fan_out(url, fan_out_ticks);
@@ -418,8 +426,16 @@ int main(int argc, char** argv) {
       const std::size_t rb_depth = depth == 0 ? 1000 : depth;
       // Fewer commands at depth 1 (one round trip each) keep the run short.
       const std::size_t count = depth == 1 ? n / 10 : n;
-      const double theirs = run_redis_benchmark(port, c, count, rb_depth, tmp.path() / "rb.csv");
-      const result ours = run_connection(url, c, count, depth);
+      // Alternate the two clients and keep each one's best run: on a shared
+      // machine the noise only ever slows a run down.
+      double theirs = 0;
+      result ours;
+      for (int r = 0; r < repeat; ++r) {
+        theirs =
+            std::max(theirs, run_redis_benchmark(port, c, count, rb_depth, tmp.path() / "rb.csv"));
+        const result mine = run_connection(url, c, count, depth);
+        if (mine.per_second > ours.per_second) ours = mine;
+      }
       std::printf("%-10s %6s %16.0f %16.0f %7.2f %14.1f\n", c.name.c_str(),
                   depth == 0 ? "auto" : std::to_string(depth).c_str(), theirs, ours.per_second,
                   ours.per_second / theirs, ours.commands_per_write);
