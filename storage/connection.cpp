@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -60,19 +61,67 @@ bool is_retryable(std::string_view error) noexcept {
   return false;
 }
 
-// True when `bytes` is exactly `count` complete RESP arrays (commands).
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
+}
+
+// Commands that would change what the connection is (its db, its user, its
+// protocol) or make Redis answer other than once per command. The connection
+// owns that state; exec() refuses them.
+bool changes_connection_state(std::string_view name, std::string_view first_arg) noexcept {
+  for (std::string_view c :
+       {"SELECT", "HELLO", "AUTH", "RESET", "QUIT", "MONITOR", "SUBSCRIBE", "PSUBSCRIBE",
+        "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "SYNC", "PSYNC", "REPLCONF"}) {
+    if (iequals(name, c)) return true;
+  }
+  return iequals(name, "CLIENT") && iequals(first_arg, "REPLY");
+}
+
+// True when `bytes` is exactly `count` complete RESP arrays of bulk strings
+// (commands), none of which changes the connection's state, and every MULTI
+// is closed by EXEC or DISCARD within them.
 bool holds_commands(std::string_view bytes, std::size_t count) {
   resp_parser p;
   std::size_t commands = 0;
+  std::size_t arg = 0;  // index of the next argument in the current command
+  std::string_view name;
+  bool in_multi = false;
   while (!bytes.empty()) {
     auto r = p.next(bytes);
     if (!r || !r.value()) return false;
     const resp_node node = r.value().value();
-    if (node.depth == 0 && node.type != resp_type::array) return false;
     bytes.remove_prefix(p.consumed());
-    if (p.done()) ++commands;
+    if (node.depth == 0) {
+      if (node.type != resp_type::array || node.aggregate_size == 0) return false;
+      arg = 0;
+    } else if (node.depth != 1 || node.type != resp_type::bulk_string) {
+      return false;
+    } else {
+      if (arg == 0) name = node.value;
+      if ((arg == 0 && p.done()) || arg == 1) {  // the name and first argument are known
+        if (changes_connection_state(name, arg == 1 ? node.value : std::string_view{})) {
+          return false;
+        }
+      }
+      ++arg;
+    }
+    if (p.done()) {
+      ++commands;
+      if (iequals(name, "MULTI")) {
+        if (in_multi) return false;
+        in_multi = true;
+      } else if (iequals(name, "EXEC") || iequals(name, "DISCARD")) {
+        in_multi = false;
+      }
+    }
   }
-  return p.depth() == 0 && commands == count;
+  return p.depth() == 0 && commands == count && !in_multi;
 }
 
 }  // namespace

@@ -144,7 +144,10 @@ public:
   // buffered through an outage: fails fast with errc::not_connected while
   // down, errc::connection_lost if the connection drops before the replies,
   // errc::request_timeout after request_timeout, errc::stopped, or
-  // errc::bad_request when `commands` does not hold `count` commands.
+  // errc::bad_request when `commands` does not hold `count` commands, holds
+  // one that would change the connection's state (SELECT, AUTH, HELLO,
+  // RESET, QUIT, MONITOR, [P|S]SUBSCRIBE, CLIENT REPLY, replication), or
+  // opens a MULTI it does not close with EXEC or DISCARD.
   boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> exec(std::string commands,
                                                                               std::size_t count);
 

@@ -135,6 +135,33 @@ BOOST_FIXTURE_TEST_CASE(pipelines_and_matches_replies_in_order, fixture) {
   BOOST_TEST(bad.error() == storage::make_error_code(storage::errc::bad_request));
   auto garbage = run_coroutine(io, conn.exec("PING\r\n", 1));
   BOOST_TEST(garbage.error() == storage::make_error_code(storage::errc::bad_request));
+  // Commands that would take the connection's state away from it are refused.
+  for (const std::vector<std::string_view>& c : {std::vector<std::string_view>{"SELECT", "3"},
+                                                 {"select", "3"},
+                                                 {"SUBSCRIBE", "ch"},
+                                                 {"CLIENT", "REPLY", "OFF"},
+                                                 {"client", "reply", "skip"},
+                                                 {"HELLO", "2"},
+                                                 {"MONITOR"},
+                                                 {"MULTI"},
+                                                 {"RESET"}}) {
+    std::string bytes;
+    std::vector<storage::resp_arg> args(c.begin(), c.end());
+    storage::append_command(bytes, std::span<const storage::resp_arg>(args));
+    auto refused = run_coroutine(io, conn.exec(bytes, 1));
+    BOOST_TEST(refused.error() == storage::make_error_code(storage::errc::bad_request), c[0]);
+  }
+  // A closed transaction is fine: one reply per command, EXEC's an array.
+  std::string tx;
+  storage::append_command(tx, "MULTI");
+  storage::append_command(tx, "INCR", "counter");
+  storage::append_command(tx, "INCR", "counter");
+  storage::append_command(tx, "EXEC");
+  storage::append_command(tx, "CLIENT", "LIST");
+  auto txr = run_coroutine(io, conn.exec(tx, 5));
+  BOOST_REQUIRE(txr);
+  BOOST_TEST(txr.value()[3].elements.size() == 2u);
+  BOOST_TEST(txr.value()[3].elements[1].integer == 2);
 }
 
 BOOST_FIXTURE_TEST_CASE(authenticates_with_requirepass_and_acl_user_and_selects_db, fixture) {
