@@ -11,6 +11,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -34,6 +36,8 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr int max_coalescing_yields = 16;
 constexpr std::string_view component = "redis";
 
 std::uint64_t micros(clock::duration d) noexcept {
@@ -42,10 +46,13 @@ std::uint64_t micros(clock::duration d) noexcept {
 }
 
 // Errors after which Redis will accept the same write later: it is loading
-// its dataset after a restart, running a long script, or (replicas, cluster)
-// not ready. The request is left unacknowledged and replayed on reconnect.
+// its dataset after a restart, running a long script, a replica not ready,
+// or the endpoint is (still) a read-only replica after a failover — a
+// reconnect resolves the name again. The request is left unacknowledged and
+// replayed on reconnect. Errors about the command itself (WRONGTYPE, OOM,
+// syntax) are final: counted and logged.
 bool is_retryable(std::string_view error) noexcept {
-  for (std::string_view prefix : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"}) {
+  for (std::string_view prefix : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY"}) {
     if (error.starts_with(prefix) &&
         (error.size() == prefix.size() || error[prefix.size()] == ' ')) {
       return true;
@@ -54,19 +61,67 @@ bool is_retryable(std::string_view error) noexcept {
   return false;
 }
 
-// True when `bytes` is exactly `count` complete RESP arrays (commands).
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
+}
+
+// Commands that would change what the connection is (its db, its user, its
+// protocol) or make Redis answer other than once per command. The connection
+// owns that state; exec() refuses them.
+bool changes_connection_state(std::string_view name, std::string_view first_arg) noexcept {
+  for (std::string_view c :
+       {"SELECT", "HELLO", "AUTH", "RESET", "QUIT", "MONITOR", "SUBSCRIBE", "PSUBSCRIBE",
+        "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "SYNC", "PSYNC", "REPLCONF"}) {
+    if (iequals(name, c)) return true;
+  }
+  return iequals(name, "CLIENT") && iequals(first_arg, "REPLY");
+}
+
+// True when `bytes` is exactly `count` complete RESP arrays of bulk strings
+// (commands), none of which changes the connection's state, and every MULTI
+// is closed by EXEC or DISCARD within them.
 bool holds_commands(std::string_view bytes, std::size_t count) {
   resp_parser p;
   std::size_t commands = 0;
+  std::size_t arg = 0;  // index of the next argument in the current command
+  std::string_view name;
+  bool in_multi = false;
   while (!bytes.empty()) {
     auto r = p.next(bytes);
     if (!r || !r.value()) return false;
     const resp_node node = r.value().value();
-    if (node.depth == 0 && node.type != resp_type::array) return false;
     bytes.remove_prefix(p.consumed());
-    if (p.done()) ++commands;
+    if (node.depth == 0) {
+      if (node.type != resp_type::array || node.aggregate_size == 0) return false;
+      arg = 0;
+    } else if (node.depth != 1 || node.type != resp_type::bulk_string) {
+      return false;
+    } else {
+      if (arg == 0) name = node.value;
+      if ((arg == 0 && p.done()) || arg == 1) {  // the name and first argument are known
+        if (changes_connection_state(name, arg == 1 ? node.value : std::string_view{})) {
+          return false;
+        }
+      }
+      ++arg;
+    }
+    if (p.done()) {
+      ++commands;
+      if (iequals(name, "MULTI")) {
+        if (in_multi) return false;
+        in_multi = true;
+      } else if (iequals(name, "EXEC") || iequals(name, "DISCARD")) {
+        in_multi = false;
+      }
+    }
   }
-  return p.depth() == 0 && commands == count;
+  return p.depth() == 0 && commands == count && !in_multi;
 }
 
 }  // namespace
@@ -79,6 +134,7 @@ public:
   void stop();
   void stop_accepting() noexcept { draining_ = true; }
   asio::awaitable<bool> drain(std::chrono::milliseconds bound);
+  asio::awaitable<bool> flush(std::chrono::milliseconds bound);
   asio::awaitable<boost::system::result<std::vector<resp_value>>> exec(std::string commands,
                                                                        std::size_t count);
 
@@ -164,6 +220,10 @@ private:
   tcp::socket* socket_ = nullptr;  // lowest layer, closed by end_session/stop
   asio::steady_timer* health_timer_ = nullptr;
   bool session_ending_ = false;
+  // Redis acknowledged a request in this session: the link works, so the
+  // next drop reconnects from backoff_initial. A session that only got
+  // through the handshake (then -READONLY, -BUSY, …) keeps backing off.
+  bool session_proven_ = false;
   error_code session_error_;
   std::string session_reason_;
   clock::time_point last_read_{};
@@ -180,8 +240,16 @@ private:
   bool reply_error_ = false;
   bool reply_build_ = false;
   std::string reply_error_text_;
+  std::optional<clock::time_point> read_time_;  // when this read's replies arrived
 
   std::unordered_map<std::uint64_t, waiter*> waiters_;
+
+  struct flush_waiter {
+    std::uint64_t target;  // done when every request before it is gone
+    asio::steady_timer timer;
+  };
+  std::vector<flush_waiter*> flush_waiters_;
+  void check_flush_waiters();
   std::uint64_t next_token_ = 1;
 
   clock::time_point last_error_log_{};
@@ -201,7 +269,7 @@ connection::impl::impl(asio::any_io_executor ex, connection_options options)
       max_write_(opt_.max_write_bytes != 0
                      ? opt_.max_write_bytes
                      : std::clamp<std::size_t>(opt_.buffer_limit_bytes / 4, 16384, 4u << 20)),
-      rbuf_(64 * 1024) {
+      rbuf_(read_buffer_size) {
   const redis_endpoint& ep = opt_.endpoint;
   if (!ep.tls) return;
   tls_.emplace(asio::ssl::context::tls_client);
@@ -258,22 +326,32 @@ void connection::impl::stop() {
   queue_.clear([this](std::uint64_t token) { complete_waiter(token, errc::stopped); });
   connected_ = false;
   refresh_gauges();
+  check_flush_waiters();
   log::info(component, "stopped",
             {{"url", redacted_}, {"dropped_commands", queue_.dropped_commands() - dropped_before}});
 }
 
 asio::awaitable<bool> connection::impl::drain(std::chrono::milliseconds bound) {
   draining_ = true;
-  const auto deadline = clock::now() + bound;
-  asio::steady_timer poll(ex_);
-  // Shutdown path only: polling keeps it independent of the session's state.
-  while (!queue_.empty() && !stopped_) {
-    const auto now = clock::now();
-    if (now >= deadline) break;
-    poll.expires_after(std::min<clock::duration>(10ms, deadline - now));
-    co_await poll.async_wait(nothrow);
+  const bool flushed = co_await flush(bound);
+  co_return flushed && !stopped_;
+}
+
+asio::awaitable<bool> connection::impl::flush(std::chrono::milliseconds bound) {
+  const std::uint64_t target = queue_.next_sequence();
+  if (queue_.done_before(target)) co_return true;
+  flush_waiter w{target, asio::steady_timer(ex_)};
+  flush_waiters_.push_back(&w);
+  w.timer.expires_after(bound);
+  co_await w.timer.async_wait(nothrow);  // cancelled by check_flush_waiters()
+  std::erase(flush_waiters_, &w);
+  co_return queue_.done_before(target);
+}
+
+void connection::impl::check_flush_waiters() {
+  for (flush_waiter* w : flush_waiters_) {
+    if (queue_.done_before(w->target)) w->timer.cancel();
   }
-  co_return queue_.empty();
 }
 
 bool connection::impl::commit_request(std::size_t mark, request_kind kind, std::uint32_t commands,
@@ -282,6 +360,7 @@ bool connection::impl::commit_request(std::size_t mark, request_kind kind, std::
   stats_.commands += commands;
   const bool queued = queue_.commit(mark, kind, commands, source, origin);
   refresh_gauges();
+  if (!flush_waiters_.empty()) check_flush_waiters();  // the bound may have dropped some
   if (queued && connected_) wake_writer();
   return queued;
 }
@@ -364,6 +443,8 @@ asio::awaitable<error_code> connection::impl::race(asio::awaitable<error_code> o
   auto result = co_await (std::move(op) || deadline.async_wait(nothrow));
   if (result.index() == 0) co_return std::get<0>(result);
   close_socket();  // whatever the operation was, it must not outlive its deadline
+  session_reason_ = "not connected within connect_timeout (" +
+                    std::to_string(opt_.connect_timeout.count()) + " ms)";
   co_return make_error_code(errc::connect_timeout);
 }
 
@@ -446,7 +527,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
   ++stats_.connects;
   if (stats_.connects > 1) ++stats_.reconnects;
   failures_in_a_row_ = 0;
-  backoff_.reset();
+  session_proven_ = false;
   const auto now = clock::now();
   last_read_ = now;
   last_ping_ = now;
@@ -469,6 +550,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
       queue_.rewind([this](std::uint64_t token) { complete_waiter(token, errc::connection_lost); });
   stats_.replayed_commands += replay;
   refresh_gauges();
+  check_flush_waiters();
   if (!stopped_) {
     log::warn(component, "disconnected",
               {{"url", redacted_},
@@ -484,7 +566,9 @@ asio::awaitable<error_code> connection::impl::redis_handshake(Stream& stream) {
   const redis_endpoint& ep = opt_.endpoint;
   std::string out;
   std::vector<resp_arg> hello{"HELLO", "3"};
-  if (!ep.password.empty()) {
+  // A user without a password still authenticates (an ACL "nopass" user);
+  // neither: the default user, which needs no AUTH unless requirepass.
+  if (!ep.password.empty() || !ep.user.empty()) {
     hello.emplace_back("AUTH");
     hello.emplace_back(ep.user.empty() ? std::string_view("default") : std::string_view(ep.user));
     hello.emplace_back(ep.password);
@@ -560,6 +644,11 @@ asio::awaitable<error_code> connection::impl::read_reply(Stream& stream, resp_va
 void connection::impl::make_room() {
   if (rbegin_ == rend_) {
     rbegin_ = rend_ = 0;
+    // Give back what one huge exec() reply made us grow to.
+    if (rbuf_.size() > read_buffer_size) {
+      rbuf_.resize(read_buffer_size);
+      rbuf_.shrink_to_fit();
+    }
   } else if (rbegin_ > 0 && rbuf_.size() - rend_ < 16384) {
     std::memmove(rbuf_.data(), rbuf_.data() + rbegin_, rend_ - rbegin_);
     rend_ -= rbegin_;
@@ -592,21 +681,26 @@ asio::awaitable<void> connection::impl::run_reader(Stream& stream) {
 }
 
 error_code connection::impl::process_input() {
+  read_time_.reset();
+  error_code ec;
   for (;;) {
     auto r = parser_.next(std::string_view(rbuf_.data() + rbegin_, rend_ - rbegin_));
     if (!r) {
       ++stats_.protocol_errors;
-      return r.error();
+      ec = r.error();
+      break;
     }
     if (!r.value()) break;
     rbegin_ += parser_.consumed();
     on_node(r.value().value());
     if (parser_.done()) {
-      if (const error_code ec = on_reply()) return ec;
+      ec = on_reply();
+      if (ec) break;
     }
   }
   if (rbegin_ == rend_) rbegin_ = rend_ = 0;
-  return {};
+  refresh_gauges();
+  return ec;
 }
 
 void connection::impl::on_node(const resp_node& node) {
@@ -658,12 +752,19 @@ error_code connection::impl::on_reply() {
     }
   }
   if (const auto done = queue_.on_reply(error)) {
-    const auto now = clock::now();
-    rtt_.record(micros(now - done->sent_at));
-    if (done->origin != clock::time_point{}) origin_ack_.record(micros(now - done->origin));
+    if (!session_proven_ && done->kind != request_kind::health_check) {
+      session_proven_ = true;
+      backoff_.reset();
+    }
+    // The replies of one read arrived together: one clock reading serves them.
+    if (!read_time_) read_time_ = clock::now();
+    rtt_.record(micros(*read_time_ - done->sent_at));
+    if (done->origin != clock::time_point{}) {
+      origin_ack_.record(micros(*read_time_ - done->origin));
+    }
     if (done->kind == request_kind::control) complete_waiter(done->token, {});
+    if (!flush_waiters_.empty()) check_flush_waiters();
   }
-  refresh_gauges();
   return {};
 }
 
@@ -693,11 +794,24 @@ asio::awaitable<void> connection::impl::run_writer(Stream& stream) {
       writer_waiting_ = false;
       continue;
     }
+    // Coalesce: handlers that are already runnable (the next frames of a
+    // burst the feed delivered at once) queue their requests before this
+    // write instead of each paying a write of its own. A yield costs a post;
+    // a write, a system call. Stop as soon as a yield brings nothing new.
+    for (int i = 0; i < max_coalescing_yields; ++i) {
+      const std::uint64_t before = queue_.next_sequence();
+      co_await asio::post(ex_, asio::use_awaitable);
+      if (session_ending_) co_return;
+      if (queue_.next_sequence() == before) break;
+    }
     const auto views = queue_.prepare_write(clock::now(), max_write_);
     write_buffers_.clear();
     for (std::string_view v : views) write_buffers_.emplace_back(v.data(), v.size());
     refresh_gauges();
-    auto [ec, n] = co_await asio::async_write(stream, write_buffers_, nothrow);
+    // A span, not the vector: the write operation copies its buffer
+    // sequence, and copying a span allocates nothing.
+    auto [ec, n] = co_await asio::async_write(
+        stream, std::span<const asio::const_buffer>(write_buffers_), nothrow);
     queue_.write_done();
     if (ec) {
       end_session(ec, "write: " + ec.message());
@@ -787,6 +901,11 @@ void connection::stop() {
 boost::asio::awaitable<bool> connection::drain(std::chrono::milliseconds bound) {
   auto self = impl_;  // alive across the suspension even if *this is destroyed
   co_return co_await self->drain(bound);
+}
+
+boost::asio::awaitable<bool> connection::flush(std::chrono::milliseconds bound) {
+  auto self = impl_;
+  co_return co_await self->flush(bound);
 }
 
 boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> connection::exec(

@@ -5,19 +5,26 @@
 // Producers never wait. send() encodes a request straight into the queue
 // (request_queue.hpp) and returns; a writer coroutine writes everything
 // queued since its last write in one go, so requests issued while a write is
-// in flight, or within one handler, are pipelined together. A reader
+// in flight, within one handler, or by handlers that were already runnable
+// (the rest of a burst of feed frames) are pipelined together. A reader
 // coroutine parses replies (resp_parser.hpp) and matches them to requests in
 // order. A health coroutine declares the connection dead when the oldest
 // written request has waited longer than request_timeout, and sends PING when
 // the link has been idle for health_check_interval.
 //
 // Every (re)connect: resolve, TCP connect, TLS handshake (peer verification,
-// SNI, host-name check) and `HELLO 3 [AUTH user pass] SETNAME name` plus
-// `SELECT db`, all within connect_timeout; failures retry with capped
-// exponential backoff and jitter. Requests queued while the connection is down
+// SNI, host-name check) and `HELLO 3 [AUTH user pass] SETNAME name`,
+// `SELECT db` and `PING` (refused while Redis is loading or busy), all within
+// connect_timeout; failures retry with capped exponential backoff and jitter.
+// Needs Redis >= 6 (HELLO). Replies are RESP3. Requests queued while the connection is down
 // wait in the outage buffer (bounded by buffer_limit_bytes, oldest dropped
 // and counted) and are written on reconnect, after the replay of whatever was
-// written but not acknowledged before the drop: at-least-once, in order.
+// written but not acknowledged before the drop: at-least-once, in order. A
+// reply of -LOADING, -BUSY, -TRYAGAIN, -MASTERDOWN or -READONLY to a durable
+// request means Redis did not apply it: the connection is recycled and the
+// request replayed (commands pipelined behind it that Redis did apply are
+// then applied again — at-least-once). Other error replies are final,
+// counted and logged.
 //
 // Threading and lifetime: one io_context thread; every member function must
 // be called on it. The coroutines keep the connection's state alive, so the
@@ -31,6 +38,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+// Callers build a connection from an io_context's executor. GCC 12 then
+// reports a spurious -Wnull-dereference inside io_context's executor
+// comparison (inlined into any_io_executor); the warning is attributed to
+// io_context.hpp, so silencing it around its first inclusion silences only it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/io_context.hpp>
+#pragma GCC diagnostic pop
 #include <boost/system/result.hpp>
 
 #include <chrono>
@@ -102,6 +117,11 @@ public:
   // Stops accepting requests and waits until every queued request has been
   // acknowledged, or `bound` has passed. True when nothing is left.
   boost::asio::awaitable<bool> drain(std::chrono::milliseconds bound);
+  // Waits until every request queued before the call has been acknowledged
+  // (or dropped), or `bound` has passed; true in the first case. Requests
+  // keep being accepted meanwhile. For tests, benchmarks and control
+  // operations that must see their writes in Redis before going on.
+  boost::asio::awaitable<bool> flush(std::chrono::milliseconds bound);
   // The first half of drain(): from now on send() and exec() refuse new
   // requests; queued ones are still written.
   void stop_accepting() noexcept;
@@ -124,7 +144,10 @@ public:
   // buffered through an outage: fails fast with errc::not_connected while
   // down, errc::connection_lost if the connection drops before the replies,
   // errc::request_timeout after request_timeout, errc::stopped, or
-  // errc::bad_request when `commands` does not hold `count` commands.
+  // errc::bad_request when `commands` does not hold `count` commands, holds
+  // one that would change the connection's state (SELECT, AUTH, HELLO,
+  // RESET, QUIT, MONITOR, [P|S]SUBSCRIBE, CLIENT REPLY, replication), or
+  // opens a MULTI it does not close with EXEC or DISCARD.
   boost::asio::awaitable<boost::system::result<std::vector<resp_value>>> exec(std::string commands,
                                                                               std::size_t count);
 

@@ -6,7 +6,15 @@
 namespace tickgate::storage {
 namespace {
 
-constexpr std::size_t max_spare_chunks = 8;
+// Chunks kept for reuse. In steady state a chunk holds one write batch
+// (kilobytes); the big ones of an outage are freed, not hoarded.
+// A busy connection has a few dozen small chunks in flight; keep up to 1 MiB
+// of them so it never allocates, but no chunk bigger than 256 KiB.
+constexpr std::size_t max_spare_bytes = 1u << 20;
+constexpr std::size_t max_spare_capacity = 256 * 1024;
+// Request slots (64 bytes each) kept once the queue empties. Bursts of a
+// busy session stay below it (no reallocation); an outage's ring is freed.
+constexpr std::size_t max_idle_ring_capacity = 65536;
 
 }  // namespace
 
@@ -30,6 +38,7 @@ void request_queue::open_chunk() {
   if (!spare_.empty()) {
     c.bytes = std::move(spare_.back());
     spare_.pop_back();
+    spare_bytes_ -= c.bytes->capacity();
   } else {
     c.bytes = std::make_unique<std::string>();
     c.bytes->reserve(std::min<std::size_t>(chunk_limit_, 16384));
@@ -39,7 +48,7 @@ void request_queue::open_chunk() {
 
 void request_queue::seal_tail() {
   chunks_.back().sealed = true;
-  chunk_freed_ = true;  // it may hold only discarded requests
+  if (chunks_.back().live == 0) middle_freed_ = true;  // only discarded requests in it
   open_chunk();
 }
 
@@ -89,7 +98,13 @@ void request_queue::release(request& r) {
   held_commands_ -= r.commands;
   chunk& c = chunk_at(r.chunk);
   assert(c.live > 0);
-  if (--c.live == 0) chunk_freed_ = true;
+  if (--c.live == 0) {
+    if (r.chunk == first_chunk_seq_) {
+      chunk_freed_ = true;
+    } else {
+      middle_freed_ = true;
+    }
+  }
 }
 
 void request_queue::discard(request& r, bool count_dropped) {
@@ -124,30 +139,52 @@ void request_queue::trim_head() noexcept {
     requests_.pop_front();
     ++head_seq_;
   }
+  if (requests_.empty() && requests_.capacity() > max_idle_ring_capacity) {
+    requests_.release();  // an outage is over: give the slots back
+  }
   next_send_ = std::max(next_send_, head_seq_);
   drop_cursor_ = std::max(drop_cursor_, head_seq_);
 }
 
-void request_queue::release_chunks() {
-  if (!chunk_freed_) return;
-  chunk_freed_ = false;
-  // A chunk is freed once sealed, unused by any live request and not part of
-  // the write in progress; chunks before it may still be live (a sent
-  // request waiting for its reply), so scan them all: there are few.
-  for (std::size_t i = 0; i + 1 < chunks_.size(); ++i) {
-    chunk& c = chunks_[i];
-    if (c.released || !c.sealed || c.live != 0 || chunk_pinned(first_chunk_seq_ + i)) continue;
-    c.bytes->clear();
-    if (spare_.size() < max_spare_chunks && c.bytes->capacity() <= 4 * chunk_limit_) {
-      spare_.push_back(std::move(c.bytes));
-    } else {
-      c.bytes.reset();
-    }
-    c.released = true;
+void request_queue::free_chunk(chunk& c) {
+  c.bytes->clear();
+  const std::size_t capacity = c.bytes->capacity();
+  if (spare_bytes_ + capacity <= max_spare_bytes && capacity <= max_spare_capacity) {
+    spare_bytes_ += capacity;
+    spare_.push_back(std::move(c.bytes));
+  } else {
+    c.bytes.reset();
   }
-  while (chunks_.size() > 1 && chunks_.front().released) {
-    chunks_.pop_front();
-    ++first_chunk_seq_;
+  c.released = true;
+}
+
+// A chunk is freed once sealed, unused by any live request and not part of
+// the write in progress.
+bool request_queue::releasable(std::size_t i) const noexcept {
+  const chunk& c = chunks_[i];
+  return !c.released && c.sealed && c.live == 0 && !chunk_pinned(first_chunk_seq_ + i);
+}
+
+void request_queue::release_chunks() {
+  // The usual case is O(1): requests are acknowledged in order, so chunks
+  // empty from the front.
+  if (chunk_freed_) {
+    chunk_freed_ = false;
+    while (chunks_.size() > 1) {
+      if (releasable(0)) free_chunk(chunks_.front());
+      if (!chunks_.front().released) break;
+      chunks_.pop_front();
+      ++first_chunk_seq_;
+    }
+  }
+  // Requests dropped or discarded behind ones still in flight empty chunks
+  // in the middle (an outage, a stalled server): free those too, so memory
+  // follows the bound. Rare, so a scan is fine.
+  if (middle_freed_) {
+    middle_freed_ = false;
+    for (std::size_t i = 1; i + 1 < chunks_.size(); ++i) {
+      if (releasable(i)) free_chunk(chunks_[i]);
+    }
   }
 }
 
@@ -199,9 +236,21 @@ std::span<const std::string_view> request_queue::prepare_write(clock::time_point
 }
 
 void request_queue::write_done() noexcept {
-  writing_ = false;
   write_views_.clear();
-  chunk_freed_ = true;  // chunks unpinned
+  if (!writing_) return;
+  writing_ = false;
+  // Unpinned chunks whose requests were all answered (or discarded) while
+  // the write was in flight can go now. Usually none: a write's requests
+  // wait for replies after it.
+  for (std::uint64_t seq = std::max(pinned_first_, first_chunk_seq_); seq <= pinned_last_; ++seq) {
+    const chunk& c = chunk_at(seq);
+    if (c.released || c.live != 0) continue;
+    if (seq == first_chunk_seq_) {
+      chunk_freed_ = true;
+    } else {
+      middle_freed_ = true;
+    }
+  }
   release_chunks();
 }
 

@@ -130,6 +130,11 @@ public:
   void clear(OnControl&& on_control);
 
   // --- Introspection -----------------------------------------------------
+  // Requests are numbered in commit order. The number the next commit gets:
+  std::uint64_t next_sequence() const noexcept { return end_seq(); }
+  // True when every request numbered below `seq` is gone (acknowledged,
+  // dropped or discarded).
+  bool done_before(std::uint64_t seq) const noexcept { return head_seq_ >= seq; }
   bool empty() const noexcept { return held_requests_ == 0; }
   std::size_t held_bytes() const noexcept { return held_bytes_; }
   std::size_t held_requests() const noexcept { return held_requests_; }
@@ -182,6 +187,8 @@ private:
   void enforce_limit();
   void trim_head() noexcept;
   void release_chunks();
+  void free_chunk(chunk& c);
+  bool releasable(std::size_t index) const noexcept;
   bool chunk_pinned(std::uint64_t seq) const noexcept {
     return writing_ && seq >= pinned_first_ && seq <= pinned_last_;
   }
@@ -195,9 +202,11 @@ private:
   ring_buffer<chunk> chunks_;
   std::uint64_t first_chunk_seq_ = 0;
   std::vector<std::unique_ptr<std::string>> spare_;
+  std::size_t spare_bytes_ = 0;  // capacity held by spare_
   std::vector<std::string_view> write_views_;
   bool writing_ = false;
-  bool chunk_freed_ = false;  // some chunk may have become releasable
+  bool chunk_freed_ = false;   // the front chunk may have become releasable
+  bool middle_freed_ = false;  // a chunk behind it may have
   std::uint64_t pinned_first_ = 0;
   std::uint64_t pinned_last_ = 0;
 

@@ -60,10 +60,14 @@ void append_command(std::string& out, std::span<const resp_arg> args);
 inline void append_command(std::string& out, std::initializer_list<resp_arg> args) {
   append_command(out, std::span<const resp_arg>(args.begin(), args.size()));
 }
+// Anything append_command() takes as one argument.
+template <class T>
+concept resp_argument = std::constructible_from<resp_arg, const T&>;
+
 // append_command(out, "SET", key, value, "EX", 10)
-template <class... Args>
-requires(sizeof...(Args) > 0) void append_command(std::string& out, const Args&... args) {
-  const resp_arg list[] = {resp_arg(args)...};
+template <resp_argument First, resp_argument... Rest>
+void append_command(std::string& out, const First& first, const Rest&... rest) {
+  const resp_arg list[] = {resp_arg(first), resp_arg(rest)...};
   append_command(out, std::span<const resp_arg>(list));
 }
 

@@ -49,6 +49,13 @@ public:
     head_ = 0;
   }
 
+  // Precondition: empty(). Frees the storage.
+  void release() noexcept {
+    assert(size_ == 0);
+    std::vector<T>().swap(slots_);
+    head_ = 0;
+  }
+
 private:
   void grow() {
     std::vector<T> bigger(slots_.empty() ? 16 : slots_.size() * 2);

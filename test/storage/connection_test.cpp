@@ -11,6 +11,7 @@
 #include "storage/connection.hpp"
 #include "storage/errc.hpp"
 #include "storage/resp_encoder.hpp"
+#include "storage/unlink_matching.hpp"
 #include "test/support/redis_client.hpp"
 #include "test/support/redis_server.hpp"
 
@@ -134,13 +135,49 @@ BOOST_FIXTURE_TEST_CASE(pipelines_and_matches_replies_in_order, fixture) {
   BOOST_TEST(bad.error() == storage::make_error_code(storage::errc::bad_request));
   auto garbage = run_coroutine(io, conn.exec("PING\r\n", 1));
   BOOST_TEST(garbage.error() == storage::make_error_code(storage::errc::bad_request));
+  // Commands that would take the connection's state away from it are refused.
+  for (const std::vector<std::string_view>& c : {std::vector<std::string_view>{"SELECT", "3"},
+                                                 {"select", "3"},
+                                                 {"SUBSCRIBE", "ch"},
+                                                 {"CLIENT", "REPLY", "OFF"},
+                                                 {"client", "reply", "skip"},
+                                                 {"HELLO", "2"},
+                                                 {"MONITOR"},
+                                                 {"MULTI"},
+                                                 {"RESET"}}) {
+    std::string bytes;
+    std::vector<storage::resp_arg> args(c.begin(), c.end());
+    storage::append_command(bytes, std::span<const storage::resp_arg>(args));
+    auto refused = run_coroutine(io, conn.exec(bytes, 1));
+    BOOST_TEST(refused.error() == storage::make_error_code(storage::errc::bad_request), c[0]);
+  }
+  // A closed transaction is fine: one reply per command, EXEC's an array.
+  std::string tx;
+  storage::append_command(tx, "MULTI");
+  storage::append_command(tx, "INCR", "counter");
+  storage::append_command(tx, "INCR", "counter");
+  storage::append_command(tx, "EXEC");
+  storage::append_command(tx, "CLIENT", "LIST");
+  auto txr = run_coroutine(io, conn.exec(tx, 5));
+  BOOST_REQUIRE(txr);
+  BOOST_TEST(txr.value()[3].elements.size() == 2u);
+  BOOST_TEST(txr.value()[3].elements[1].integer == 2);
 }
 
 BOOST_FIXTURE_TEST_CASE(authenticates_with_requirepass_and_acl_user_and_selects_db, fixture) {
   redis_server_options so;
   so.password = "s3cret";
   so.users.push_back({"feeder", "feederpw", "~* &* +@all"});
+  so.users.push_back({"watcher", "", "~* &* +@all"});  // nopass
   redis_server server(so);
+  {
+    // A user without a password still authenticates as that user.
+    connection as_nopass(io.get_executor(), options_for(server.url_as("watcher", "", 0)));
+    as_nopass.start();
+    BOOST_REQUIRE(run_until(io, [&] { return as_nopass.connected(); }));
+    redis_client admin(server.url());
+    BOOST_TEST(admin.string({"CLIENT", "LIST"}).find("user=watcher") != std::string::npos);
+  }
 
   connection as_default(io.get_executor(), options_for(server.url(5)));
   connection as_user(io.get_executor(), options_for(server.url_as("feeder", "feederpw", 6)));
@@ -400,6 +437,29 @@ BOOST_FIXTURE_TEST_CASE(busy_server_replies_are_retried_not_lost, fixture) {
   BOOST_TEST(conn.stats().dropped_commands == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_read_only_replica_is_retried_until_promoted, fixture) {
+  // The endpoint is a replica (say, DNS still points at the old master after
+  // a failover): -READONLY is not the write's fault, so nothing is lost; the
+  // writes wait and go through once it is promoted.
+  redis_server primary;
+  redis_server_options so;
+  so.extra_config.push_back("replicaof 127.0.0.1 " + std::to_string(primary.port()));
+  redis_server replica(so);
+  connection conn(io.get_executor(), options_for(replica.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 50; ++i) rpush(conn, src, "list:R", i);
+  BOOST_REQUIRE(run_until(io, [&] { return conn.stats().disconnects >= 3; }));
+  BOOST_TEST(conn.source(src).acked == 0u);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+  redis_client admin(replica.url());
+  BOOST_TEST(admin.string({"REPLICAOF", "NO", "ONE"}) == "OK");
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == 50; }));
+  std::uint64_t duplicates = 0;
+  check_no_loss_in_order(list_numbers(admin, "list:R"), 50, conn.stats().replayed_commands,
+                         duplicates);
+}
+
 BOOST_FIXTURE_TEST_CASE(push_frames_are_ignored_and_replies_stay_matched, fixture) {
   redis_server server;
   connection conn(io.get_executor(), options_for(server.url()));
@@ -418,6 +478,28 @@ BOOST_FIXTURE_TEST_CASE(push_frames_are_ignored_and_replies_stay_matched, fixtur
   BOOST_REQUIRE(r);
   BOOST_TEST(r.value()[0].string == "1");
   BOOST_TEST(conn.stats().protocol_errors == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(unlink_matching_scans_instead_of_keys, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (int i = 0; i < 2500; ++i) {
+    rpush(conn, src, "ticks:S1:optiontick:" + std::to_string(i), 1);
+  }
+  rpush(conn, src, "ticks:S2:indextick", 1);
+  rpush(conn, src, "ticks:S1", 1);                                 // does not match ticks:S1:*
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));  // exec() fails fast while down
+  // Queued after the writes on the same connection: it sees all of them.
+  auto removed = run_coroutine(io, storage::unlink_matching(conn, "ticks:S1:*", 100));
+  BOOST_REQUIRE(removed);
+  BOOST_TEST(removed.value() == 2500u);
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"DBSIZE"}) == 2);
+  auto none = run_coroutine(io, storage::unlink_matching(conn, "nothing:*"));
+  BOOST_REQUIRE(none);
+  BOOST_TEST(none.value() == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_dropped_while_down, fixture) {
@@ -448,6 +530,24 @@ BOOST_FIXTURE_TEST_CASE(drain_flushes_then_refuses, fixture) {
   conn.stop();
   redis_client client(server.url());
   BOOST_TEST(client.integer({"LLEN", "list:D"}) == 5000);
+}
+
+BOOST_FIXTURE_TEST_CASE(flush_waits_for_what_was_queued_before_it, fixture) {
+  redis_server server;
+  connection conn(io.get_executor(), options_for(server.url()));
+  const auto src = conn.add_source("lists");
+  conn.start();
+  for (std::uint64_t i = 1; i <= 3000; ++i) rpush(conn, src, "list:F", i);
+  BOOST_TEST(run_coroutine(io, conn.flush(10s)));
+  BOOST_TEST(conn.source(src).acked == 3000u);
+  BOOST_TEST(rpush(conn, src, "list:F", 3001));  // still accepting
+  server.kill();
+  BOOST_TEST(!run_coroutine(io, conn.flush(300ms)));  // cannot be acknowledged while down
+  BOOST_TEST(run_coroutine(io, conn.flush(0ms)) == false);
+  server.restart();
+  BOOST_TEST(run_coroutine(io, conn.flush(10s)));
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"LLEN", "list:F"}) == 1);  // the replayed request only
 }
 
 BOOST_FIXTURE_TEST_CASE(drain_gives_up_at_its_bound_and_stop_counts_the_rest, fixture) {

@@ -9,10 +9,14 @@
 
 #include "storage/connection_pool.hpp"
 #include "storage/sinks.hpp"
+#include "storage/stats_report.hpp"
 #include "test/support/redis_client.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <array>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -308,6 +312,62 @@ BOOST_AUTO_TEST_CASE(every_sink_switched_off) {
   run_for(io, 50ms);
   redis_client client(server.url());
   BOOST_TEST(client.integer({"DBSIZE"}) == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(stats_as_json_and_prometheus, fixture) {
+  storage::price_sink price(pool, {});
+  storage::stream_sink stream(pool, {});
+  for (int i = 0; i < 10; ++i) price.set("A", "{}", clock::now());
+  stream.write("A", {}, clock::now());  // rejected
+  wait_settled();
+
+  const auto j = storage::to_json(pool);
+  const auto& conns = j.at("connections").as_array();
+  BOOST_REQUIRE_EQUAL(conns.size(), 1u);
+  const auto& c = conns[0].as_object();
+  BOOST_TEST(c.at("connected").as_bool());
+  BOOST_TEST(c.at("commands").as_uint64() == 10u);
+  BOOST_TEST(c.at("sources").at("price").at("acked").as_uint64() == 10u);
+  BOOST_TEST(c.at("latency_us").at("round_trip").at("count").as_uint64() >= 10u);
+  const auto sj = storage::to_json(stream);
+  BOOST_TEST(sj.at("rejected").as_uint64() == 1u);
+  BOOST_TEST(sj.at("enabled").as_bool());
+
+  std::string text;
+  storage::append_prometheus(text, pool);
+  const storage::named_sink sinks[] = {{"price", &price}, {"stream", &stream}};
+  storage::append_prometheus(text, sinks);
+  // Every line is a comment or `name{labels} value`, and each family's
+  // series are contiguous (the text format requires it).
+  const std::regex sample(R"(^([a-z_]+)(\{[^}]*\})? [-+0-9.e]+(Inf)?$)");
+  std::set<std::string> finished;
+  std::string current;
+  std::istringstream lines(text);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    std::smatch m;
+    BOOST_TEST_REQUIRE(std::regex_match(line, m, sample), line);
+    std::string name = m[1].str();
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix) && name.find("_seconds") != std::string::npos) {
+        name.resize(name.size() - std::string_view(suffix).size());
+      }
+    }
+    if (name != current) {
+      BOOST_TEST_REQUIRE(!finished.contains(name), name << " is split");
+      if (!current.empty()) finished.insert(current);
+      current = name;
+    }
+    ++samples;
+  }
+  BOOST_TEST(samples > 40);
+  BOOST_TEST(text.find("tickgate_redis_connected{db=\"0\"} 1") != std::string::npos);
+  BOOST_TEST(text.find("tickgate_redis_sink_acked_total{db=\"0\",sink=\"price\"} 10") !=
+             std::string::npos);
+  BOOST_TEST(text.find("tickgate_sink_rejected_total{sink=\"stream\"} 1") != std::string::npos);
+  BOOST_TEST(text.find("tickgate_redis_round_trip_seconds_count{db=\"0\"}") != std::string::npos);
 }
 
 }  // namespace

@@ -127,7 +127,8 @@ void redis_server::write_config() {
   }
   if (!options_.password.empty()) conf += "requirepass " + options_.password + "\n";
   for (const redis_acl_user& u : options_.users) {
-    conf += "user " + u.name + " on >" + u.password + " " + u.rules + "\n";
+    const std::string secret = u.password.empty() ? "nopass" : ">" + u.password;
+    conf += "user " + u.name + " on " + secret + " " + u.rules + "\n";
   }
   for (const std::string& line : options_.extra_config) conf += line + "\n";
   write_text(dir() / "redis.conf", conf);

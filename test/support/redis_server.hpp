@@ -20,7 +20,7 @@ namespace tickgate::test {
 
 struct redis_acl_user {
   std::string name;
-  std::string password;
+  std::string password;               // empty: a "nopass" user
   std::string rules = "~* &* +@all";  // ACL rules after "on >password"
 };
 

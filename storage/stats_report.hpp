@@ -1,0 +1,41 @@
+// The storage layer's counters as the REST control plane shows them: JSON
+// for /stats and the Prometheus text format for /metrics. Passwords never
+// appear (URLs are redacted).
+#pragma once
+
+#include "storage/connection.hpp"
+#include "storage/connection_pool.hpp"
+#include "storage/sinks.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tickgate::storage {
+
+// {"url": redacted, "db", "connected", every connection_stats field,
+//  "buffer_limit_bytes", "latency_us": {"round_trip": {"count","p50","p99",
+//  "p999","max"}, "origin_to_ack": {…}}, "sources": {"<sink>": {"commands",
+//  "acked","errors","dropped"}, …}}
+boost::json::object to_json(const connection& c);
+// {"connections": [to_json(connection), …]} ordered by db.
+boost::json::object to_json(const connection_pool& pool);
+// {"enabled", "records", "rejected", "commands", "acked", "errors", "dropped"}
+boost::json::object to_json(const detail::sink_base& sink);
+
+// Prometheus text format (version 0.0.4), one family at a time:
+// tickgate_redis_* per connection (label db), tickgate_redis_sink_* per
+// producer (labels db, sink), and the round-trip and origin-to-ack latency
+// histograms in seconds.
+void append_prometheus(std::string& out, const connection_pool& pool);
+// tickgate_sink_records_total and tickgate_sink_rejected_total{sink="<name>"}
+// for every named sink (the counters the connection does not know).
+struct named_sink {
+  std::string_view name;
+  const detail::sink_base* sink;
+};
+void append_prometheus(std::string& out, std::span<const named_sink> sinks);
+
+}  // namespace tickgate::storage
