@@ -38,14 +38,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-// Callers build a connection from an io_context's executor. GCC 12 then
-// reports a spurious -Wnull-dereference inside io_context's executor
-// comparison (inlined into any_io_executor); the warning is attributed to
-// io_context.hpp, so silencing it around its first inclusion silences only it.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 #include <boost/system/result.hpp>
 
 #include <chrono>

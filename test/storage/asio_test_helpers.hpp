@@ -4,13 +4,7 @@
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
-// GCC 12 reports a spurious -Wnull-dereference inside io_context's executor
-// comparison once it is inlined into any_io_executor; the location is this
-// header, so silence it here only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 
 #include <chrono>
 #include <exception>
