@@ -202,6 +202,7 @@ private:
   void refresh_gauges() noexcept;
   void log_error_reply(source_id source);
   void log_connect_failure(error_code ec, std::chrono::milliseconds retry_in);
+  void log_bound_drops(bool force);
 
   asio::any_io_executor ex_;
   backoff backoff_;
@@ -256,6 +257,10 @@ private:
   std::uint64_t suppressed_error_logs_ = 0;
   std::uint64_t failures_in_a_row_ = 0;
   clock::time_point last_failure_log_{};
+  // Commands dropped past the outage bound: logged at most every 5 s.
+  clock::time_point last_drop_log_{};
+  std::uint64_t drop_logged_commands_ = 0;  // queue_.dropped_commands() at the last log
+  std::uint64_t drop_logged_bytes_ = 0;     // queue_.dropped_bytes() at the last log
 };
 
 connection::impl::impl(asio::any_io_executor ex, connection_options options)
@@ -286,7 +291,9 @@ connection::impl::impl(asio::any_io_executor ex, connection_options options)
     }
   } else {
     tls_->set_verify_mode(asio::ssl::verify_none, ec);
-    log::warn(component, "TLS peer verification is disabled", {{"url", redacted_}});
+    // Only an explicit verify=false in the URL gets here: say it loudly.
+    log::error(component, "TLS peer verification is OFF (verify=false): traffic can be intercepted",
+               {{"url", redacted_}});
   }
   if (!ec && !ep.cert_file.empty()) {
     tls_->use_certificate_chain_file(ep.cert_file, ec);
@@ -320,6 +327,7 @@ void connection::impl::stop() {
   if (stopped_) return;
   stopped_ = true;
   draining_ = true;
+  log_bound_drops(true);
   end_session(asio::error::operation_aborted, "stopped");
   retry_timer_.cancel();
   const auto dropped_before = queue_.dropped_commands();
@@ -359,6 +367,9 @@ bool connection::impl::commit_request(std::size_t mark, request_kind kind, std::
   ++stats_.requests;
   stats_.commands += commands;
   const bool queued = queue_.commit(mark, kind, commands, source, origin);
+  // dropped_bytes grows only when the byte bound drops requests (the oldest,
+  // or this one when it alone exceeds the bound): never silently.
+  if (queue_.dropped_bytes() != drop_logged_bytes_) log_bound_drops(false);
   refresh_gauges();
   if (!flush_waiters_.empty()) check_flush_waiters();  // the bound may have dropped some
   if (queued && connected_) wake_writer();
@@ -421,6 +432,22 @@ asio::awaitable<void> connection::impl::run() {
     retry_timer_.expires_after(delay);
     co_await retry_timer_.async_wait(nothrow);
   }
+}
+
+void connection::impl::log_bound_drops(bool force) {
+  const auto now = clock::now();
+  if (queue_.dropped_bytes() == drop_logged_bytes_) return;
+  if (!force && last_drop_log_ != clock::time_point{} && now - last_drop_log_ < 5s) return;
+  log::error(component, "outage buffer full: oldest commands dropped",
+             {{"url", redacted_},
+              {"dropped_commands_since_last_log", queue_.dropped_commands() - drop_logged_commands_},
+              {"dropped_bytes_since_last_log", queue_.dropped_bytes() - drop_logged_bytes_},
+              {"dropped_commands", queue_.dropped_commands()},
+              {"buffer_limit_bytes", opt_.buffer_limit_bytes},
+              {"connected", connected_}});
+  last_drop_log_ = now;
+  drop_logged_commands_ = queue_.dropped_commands();
+  drop_logged_bytes_ = queue_.dropped_bytes();
 }
 
 void connection::impl::log_connect_failure(error_code ec, std::chrono::milliseconds retry_in) {
@@ -523,6 +550,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
   error_code ec = co_await race(redis_handshake(stream), deadline);
   if (ec) co_return ec;
 
+  log_bound_drops(true);  // the tail of an outage's drops, not yet logged
   connected_ = true;
   ++stats_.connects;
   if (stats_.connects > 1) ++stats_.reconnects;

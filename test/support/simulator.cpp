@@ -81,6 +81,7 @@ std::string http_reply::header(std::string_view name) const {
 }
 
 simulator::simulator(simulator_options options) : options_(std::move(options)) {
+  if (options_.credentials) credentials_ = *options_.credentials;
   dir_ = std::make_unique<temp_dir>("tickgate-sim");
   tls_dir_ = options_.tls_dir.value_or(dir_->path() / "tls");
   // A free port can be taken by someone else before the child binds it:
@@ -96,6 +97,10 @@ simulator::simulator(simulator_options options) : options_(std::move(options)) {
     }
     argv.insert(argv.end(),
                 {"--rate", format_rate(options_.rate), "--seed", std::to_string(options_.seed)});
+    if (options_.credentials) {
+      argv.insert(argv.end(), {"--api-key", credentials_.api_key, "--client-code", credentials_.client_code,
+                               "--pin", credentials_.pin, "--totp-secret", credentials_.totp_secret});
+    }
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     std::filesystem::remove(log_file());
     process_.emplace(process_options{argv, {}, log_file(), {}});

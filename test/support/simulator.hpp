@@ -31,6 +31,14 @@
 
 namespace tickgate::test {
 
+// The simulator's defaults (design.md "Command-line contract").
+struct sim_credentials {
+  std::string api_key = "demo-api-key";
+  std::string client_code = "D12345";
+  std::string pin = "1234";
+  std::string totp_secret = "JBSWY3DPEHPK3PXP";
+};
+
 struct simulator_options {
   bool tls = true;
   double rate = 20;  // ticks per second per subscribed token
@@ -39,15 +47,10 @@ struct simulator_options {
   std::optional<std::filesystem::path> tls_dir;
   // More command-line options, e.g. {"--auth-style", "bearer"}.
   std::vector<std::string> extra_args;
+  // Credentials other than the demo ones (passed as --api-key, --client-code,
+  // --pin, --totp-secret; credentials() returns them).
+  std::optional<sim_credentials> credentials;
   std::chrono::milliseconds startup_timeout{15'000};
-};
-
-// The simulator's defaults (design.md "Command-line contract").
-struct sim_credentials {
-  std::string api_key = "demo-api-key";
-  std::string client_code = "D12345";
-  std::string pin = "1234";
-  std::string totp_secret = "JBSWY3DPEHPK3PXP";
 };
 
 struct http_reply {

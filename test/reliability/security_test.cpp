@@ -1,0 +1,224 @@
+// Security, end to end: TLS peer verification is on by default for the
+// login, the feed and Redis (only an explicit CA file or the loudly logged
+// insecure flag changes it), and no secret — API key, client code (only
+// masked), PIN, TOTP secret, JWT, refresh and feed tokens, Redis password,
+// API token — ever appears in anything the gateway prints, on the happy path
+// or on the error paths that are most tempted to echo them.
+#define BOOST_TEST_MODULE reliability_security
+#include <boost/test/unit_test.hpp>
+
+#include "test/reliability/stream_check.hpp"
+#include "test/support/gateway_process.hpp"
+#include "test/support/redis_server.hpp"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <thread>
+
+using namespace tickgate;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+bool any_line_contains(const std::vector<json::object>& lines, std::string_view key, std::string_view text) {
+  for (const auto& line : lines) {
+    const auto* v = line.if_contains(key);
+    if (v != nullptr && v->is_string() && v->as_string().find(text) != json::string::npos) return true;
+  }
+  return false;
+}
+
+std::size_t stream_keys(const test::redis_server& redis) {
+  test::redis_client db(redis.url());
+  return db.keys("market_data_stream:*").size();
+}
+
+std::uint64_t sim_counter(const test::simulator& sim, std::string_view group, std::string_view name) {
+  return sim.stats().as_object().at(group).as_object().at(name).to_number<std::uint64_t>();
+}
+
+// SIGTERM; the exit status, -1 when it did not exit within 20 s.
+int terminate(test::gateway_process& gateway) { return gateway.terminate(20s).value_or(-1); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(login_to_a_server_with_an_unknown_ca_is_refused) {
+  test::redis_server redis;
+  test::simulator sim;  // self-signed certificate
+  test::gateway_options options;
+  options.trust_simulator_ca = false;  // default trust store only
+  test::gateway_process gateway(sim, redis.url(), options);
+  BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("login failed", 30s, "login"), gateway.log());
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(any_line_contains(gateway.log_messages("login failed", "login"), "error", "certificate verify failed"),
+             gateway.log());
+  BOOST_TEST(sim_counter(sim, "logins", "ok") == 0u);
+  BOOST_TEST(sim_counter(sim, "transport", "tls_failures") >= 1u);
+  BOOST_TEST(stream_keys(redis) == 0u);
+  BOOST_TEST(terminate(gateway) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_feed_with_an_unknown_ca_is_refused) {
+  test::redis_server redis;
+  test::simulator_options plain;
+  plain.tls = false;
+  test::simulator login_server(plain);  // logs in over plain HTTP
+  test::simulator feed_server;          // serves the feed over TLS, self-signed
+  test::gateway_options options;
+  options.trust_simulator_ca = false;
+  options.config = {{"angel", {{"feed_url", feed_server.feed_url()}}}};
+  test::gateway_process gateway(login_server, redis.url(), options);
+  BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("TLS handshake failed", 30s, "feed"), gateway.log());
+  BOOST_TEST(any_line_contains(gateway.log_messages("TLS handshake failed", "feed"), "error",
+                               "certificate verify failed"),
+             gateway.log());
+  BOOST_TEST(sim_counter(login_server, "logins", "ok") >= 1u);
+  BOOST_TEST(sim_counter(feed_server, "handshakes", "ok") == 0u);
+  BOOST_TEST(stream_keys(redis) == 0u);
+  BOOST_TEST(terminate(gateway) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_insecure_flag_connects_and_says_so_loudly) {
+  test::redis_server redis;
+  test::simulator sim;
+  test::gateway_options options;
+  options.trust_simulator_ca = false;
+  options.config = {{"angel", {{"insecure_skip_verify", true}}}};
+  test::gateway_process gateway(sim, redis.url(), options);
+  test::redis_client db(redis.url());
+  BOOST_REQUIRE_MESSAGE(
+      test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+      gateway.log());
+  bool loud = false;
+  for (const auto& line : gateway.log_lines()) {
+    if (line.at("level").as_string() == "error" &&
+        line.at("msg").as_string().find("verification is OFF") != json::string::npos) {
+      loud = true;
+    }
+  }
+  BOOST_TEST(loud, gateway.log());
+  BOOST_TEST(terminate(gateway) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(redis_tls_with_an_unknown_ca_is_refused) {
+  test::redis_server_options tls_options;
+  tls_options.tls = true;
+  test::redis_server redis(tls_options);
+  test::simulator sim;
+  // rediss:// without ca_file: the default trust store, which does not know
+  // the test CA.
+  const std::string url = "rediss://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  test::gateway_process gateway(sim, url);
+  BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("cannot connect", 30s, "redis"), gateway.log());
+  BOOST_TEST(any_line_contains(gateway.log_messages("cannot connect", "redis"), "error", "certificate"),
+             gateway.log());
+  BOOST_TEST(gateway.log_messages("connected", "redis").empty());
+  BOOST_TEST(stream_keys(redis) == 0u);
+  BOOST_TEST(terminate(gateway) == 0);
+
+  // The same server with its CA named in the URL: accepted.
+  test::gateway_process trusted(sim, redis.url());
+  test::redis_client db(redis.url());
+  BOOST_TEST(test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+             trusted.log());
+  BOOST_TEST(terminate(trusted) == 0);
+
+  // verify=false: accepted, and logged at error level.
+  test::gateway_process insecure(sim, url + "?verify=false");
+  BOOST_TEST(insecure.wait_for_log("connected", 30s, "redis"), insecure.log());
+  bool loud = false;
+  for (const auto& line : insecure.log_lines()) {
+    if (line.at("level").as_string() == "error" &&
+        line.at("msg").as_string().find("verification is OFF") != json::string::npos) {
+      loud = true;
+    }
+  }
+  BOOST_TEST(loud, insecure.log());
+  BOOST_TEST(terminate(insecure) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
+  test::sim_credentials credentials;
+  credentials.api_key = "ak-Qv7x2-secret-31415";
+  credentials.client_code = "Z9Y8X7";
+  credentials.pin = "pin-5ecr3t-2718";
+  credentials.totp_secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+  const std::string redis_password = "rp-5ecr3t-16180";
+  const std::string api_token = "at-5ecr3t-14142";
+
+  test::redis_server_options redis_options;
+  redis_options.password = redis_password;
+  test::redis_server redis(redis_options);
+  test::simulator_options sim_options;
+  sim_options.credentials = credentials;
+  test::simulator sim(sim_options);
+  // Every token the simulator issues starts with the same JWT header.
+  const std::string jwt = sim.login().jwt;
+  const std::string jwt_header = jwt.substr(0, jwt.find('.') + 1);
+  BOOST_REQUIRE_GT(jwt_header.size(), 8u);
+
+  std::string output;  // everything every gateway process printed
+  const std::vector<std::pair<std::string, std::string>> env{{"TICKGATE_API_TOKEN", api_token}};
+
+  {  // A full run: login, feed, every sink, faults on both sides, SIGTERM.
+    test::gateway_options options;
+    options.env = env;
+    options.config = {{"log_level", "debug"}};
+    test::gateway_process gateway(sim, redis.url(), options);
+    test::redis_client db(redis.url());
+    BOOST_REQUIRE_MESSAGE(
+        test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+        gateway.log());
+    sim.send_garbage(3);
+    sim.expire_sessions();  // 401 on the next handshake: refresh or log in again
+    sim.drop_connections();
+    redis.kill();
+    std::this_thread::sleep_for(500ms);
+    redis.restart();
+    test::redis_client db2(redis.url());
+    BOOST_REQUIRE_MESSAGE(
+        test::eventually([&] { return db2.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+        gateway.log());
+    BOOST_TEST(terminate(gateway) == 0);
+    output += gateway.log();
+  }
+  {  // Wrong PIN and a wrong Redis password: the error paths.
+    test::gateway_options options;
+    options.env = env;
+    options.env.emplace_back("ANGEL_PIN", "pin-wr0ng-5ecr3t-99");
+    test::gateway_process gateway(sim, "redis://:rp-wr0ng-5ecr3t-77@127.0.0.1:" + std::to_string(redis.port()) + "/0",
+                                  options);
+    BOOST_TEST(gateway.wait_for_log("login failed", 30s, "login"));
+    BOOST_TEST(gateway.wait_for_log("cannot connect", 30s, "redis"));
+    BOOST_TEST(terminate(gateway) == 0);
+    output += gateway.log();
+  }
+  {  // Config errors that sit next to secrets.
+    test::temp_dir dir;
+    const std::vector<std::string> bad_configs{
+        R"({"redis":{"url":"redis://:rp-5ecr3t-16180@127.0.0.1:notaport/0"}})",
+        R"({"angel":{"pin":["pin-5ecr3t-2718"]}})",
+        R"({"angel":{"api_key":"ak-Qv7x2-secret-31415","totp_secret":["KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"]}})",
+        R"({"redis":{"url":"rediss://u:rp-5ecr3t-16180@127.0.0.1:6379/0?bogus=1"}})",
+    };
+    for (std::size_t i = 0; i < bad_configs.size(); ++i) {
+      const auto path = dir.path() / ("bad" + std::to_string(i) + ".json");
+      std::ofstream(path) << bad_configs[i];
+      const auto out = dir.path() / ("bad" + std::to_string(i) + ".out");
+      test::child_process check(test::process_options{
+          {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--check-config", path.string()}, env, out, {}});
+      const int status = check.wait_for_exit(20s).value_or(-1);
+      BOOST_TEST(status == 2, bad_configs[i] << " → " << test::read_file(out));
+      output += test::read_file(out);
+    }
+  }
+
+  BOOST_REQUIRE(!output.empty());
+  for (const std::string& secret :
+       {credentials.api_key, credentials.client_code, credentials.pin, credentials.totp_secret, jwt_header,
+        redis_password, api_token, std::string("pin-wr0ng-5ecr3t-99"), std::string("rp-wr0ng-5ecr3t-77")}) {
+    BOOST_TEST(output.find(secret) == std::string::npos, secret << " appears in the output:\n" << output);
+  }
+}
