@@ -59,7 +59,11 @@ struct fixture {
     BOOST_REQUIRE_MESSAGE(grew, "ticks stopped; gateway log:\n" << gateway->log());
   }
 
+  // "connection lost" lines before stop() (stopping closes connections too).
+  std::size_t lost = 0;
+
   void stop() {
+    lost = gateway->log_messages("connection lost", "feed").size();
     const auto status = gateway->terminate(30s);
     BOOST_REQUIRE_MESSAGE(status.has_value(), "gateway did not exit; log:\n" << gateway->log());
     BOOST_TEST(*status == 0, "gateway log:\n" << gateway->log());
@@ -99,7 +103,7 @@ BOOST_AUTO_TEST_CASE(dropped_connections_reconnect_and_resubscribe) {
   wait_for_more(25);
   stop();
   check_streams(2, static_cast<std::size_t>(2 * rate));
-  BOOST_TEST(gateway->log_messages("connection lost", "feed").size() >= 2u);
+  BOOST_TEST(lost >= 2u);
   BOOST_TEST(gateway->log_messages("connected", "feed").size() >= 3u);
 }
 
@@ -110,22 +114,24 @@ BOOST_AUTO_TEST_CASE(a_short_stall_loses_nothing_and_keeps_the_connection) {
   wait_for_more(25);
   stop();
   check_streams(0, 0);
-  BOOST_TEST(gateway->log_messages("connection lost", "feed").empty());
+  BOOST_TEST(lost == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_stall_past_the_idle_timeout_reconnects_without_loss) {
+BOOST_AUTO_TEST_CASE(a_stall_past_the_idle_timeout_reconnects) {
   start({{"feed", {{"idle_timeout_ms", 1500}, {"ping_interval_ms", 500}}}});
   sim.stall(4.0);
   BOOST_TEST(gateway->wait_for_log("connection lost", 10s, "feed"));
   wait_for_more(25);
   stop();
-  // The stalled simulator wrote nothing, so nothing was in flight to lose.
-  check_streams(0, 0);
+  // The gateway closed the stalled connection; when the stall ends the
+  // simulator's market resumes before it notices that close, so the few
+  // ticks it writes to the dead socket are lost (one gap, under a second).
+  check_streams(1, static_cast<std::size_t>(rate));
   BOOST_TEST(gateway->log_messages("connected", "feed").size() >= 2u);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_truncated_frames_are_rejected_and_counted) {
-  start({{"log_level", "debug"}});
+  start({{"log", {{"level", "debug"}}}});
   sim.send_garbage(20);
   sim.send_truncated(20);
   wait_for_more(25);
@@ -133,7 +139,7 @@ BOOST_AUTO_TEST_CASE(garbage_and_truncated_frames_are_rejected_and_counted) {
   check_streams(0, 0);
   // Each bad frame is rejected with its reason; the connection stays.
   BOOST_TEST(gateway->log_messages("frame rejected", "router").size() == 40u);
-  BOOST_TEST(gateway->log_messages("connection lost", "feed").empty());
+  BOOST_TEST(lost == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_huge_frame_is_discarded_and_the_connection_kept) {
@@ -144,7 +150,7 @@ BOOST_AUTO_TEST_CASE(a_huge_frame_is_discarded_and_the_connection_kept) {
   stop();
   check_streams(0, 0);
   BOOST_TEST(gateway->log_messages("oversized frame discarded", "feed").size() == 1u);
-  BOOST_TEST(gateway->log_messages("connection lost", "feed").empty());
+  BOOST_TEST(lost == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(handshakes_refused_with_401_log_in_again) {
@@ -155,7 +161,10 @@ BOOST_AUTO_TEST_CASE(handshakes_refused_with_401_log_in_again) {
   stop();
   check_streams(1, static_cast<std::size_t>(rate));
   BOOST_TEST(gateway->log_messages("handshake refused", "feed").size() >= 2u);
-  BOOST_TEST(gateway->log_messages("logged in", "login").size() >= 2u);
+  // A new session each time: a refresh (§6.2) or a full login.
+  BOOST_TEST(gateway->log_messages("logged in", "login").size() +
+                 gateway->log_messages("session refreshed", "login").size() >=
+             2u);
 }
 
 BOOST_AUTO_TEST_CASE(handshakes_refused_with_429_back_off_longer) {

@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
   {  // A full run: login, feed, every sink, faults on both sides, SIGTERM.
     test::gateway_options options;
     options.env = env;
-    options.config = {{"log_level", "debug"}};
+    options.config = {{"log", {{"level", "debug"}}}};
     test::gateway_process gateway(sim, redis.url(), options);
     test::redis_client db(redis.url());
     BOOST_REQUIRE_MESSAGE(
