@@ -508,6 +508,15 @@ std::variant<config, config_error> load_config(const std::filesystem::path& path
                                                const env_lookup& env) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return config_error{"", "cannot read config file " + path.string()};
+  // Input size limit: a config listing thousands of instruments inline is a
+  // few hundred KiB.
+  constexpr std::uintmax_t max_config_bytes = 16u << 20;
+  std::error_code size_error;
+  if (const auto size = std::filesystem::file_size(path, size_error);
+      !size_error && size > max_config_bytes) {
+    return config_error{"", "config file " + path.string() + " is larger than the limit of " +
+                                std::to_string(max_config_bytes) + " bytes"};
+  }
   std::ostringstream text;
   text << in.rdbuf();
   const auto base = std::filesystem::absolute(path).parent_path();

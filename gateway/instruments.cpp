@@ -8,10 +8,21 @@
 namespace tickgate::gateway {
 namespace {
 
+// Input size limits: Angel One's full OpenAPIScripMaster.json is ~40 MB; a
+// symbols CSV of every NSE equity is well under 1 MB.
+constexpr std::uintmax_t max_scrip_master_bytes = 512u << 20;
+constexpr std::uintmax_t max_symbols_csv_bytes = 16u << 20;
+
 std::variant<std::string, instrument_error> read_whole(const std::filesystem::path& path,
-                                                       std::string origin) {
+                                                       std::string origin, std::uintmax_t limit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return instrument_error{std::move(origin), "cannot read " + path.string()};
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > limit) {
+    return instrument_error{std::move(origin), path.string() + " is larger than the limit of " +
+                                                   std::to_string(limit) + " bytes"};
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return std::move(text).str();
@@ -43,7 +54,7 @@ std::string short_index_token(std::string_view master_token) {
 
 std::variant<protocol::instrument_index, instrument_error> load_instrument_index(
     const instruments_config& config) {
-  auto text = read_whole(config.scrip_master, "instruments.scrip_master");
+  auto text = read_whole(config.scrip_master, "instruments.scrip_master", max_scrip_master_bytes);
   if (auto* e = std::get_if<instrument_error>(&text)) return std::move(*e);
   protocol::scrip_master_stats stats;
   std::size_t row = 0;
@@ -98,7 +109,7 @@ std::variant<std::vector<desired_subscription>, instrument_error> resolve_startu
     out.push_back(std::move(std::get<desired_subscription>(r)));
   }
   if (!cfg.instruments.symbols_csv.empty()) {
-    auto text = read_whole(cfg.instruments.symbols_csv, "instruments.symbols_csv");
+    auto text = read_whole(cfg.instruments.symbols_csv, "instruments.symbols_csv", max_symbols_csv_bytes);
     if (auto* e = std::get_if<instrument_error>(&text)) return std::move(*e);
     std::size_t line = 0;
     const auto rows = protocol::parse_symbols_csv(std::get<std::string>(text), &line);

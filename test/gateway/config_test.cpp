@@ -184,6 +184,16 @@ BOOST_AUTO_TEST_CASE(missing_files_are_reported) {
                        "instruments":{"scrip_master":"missing.json"}})").path == "instruments.scrip_master");
 }
 
+BOOST_AUTO_TEST_CASE(an_oversized_config_file_is_refused) {
+  // Input size limit (issue 7): a sparse file just over 16 MiB.
+  const auto path = dir.path() / "huge.json";
+  std::ofstream(path) << base();
+  std::filesystem::resize_file(path, (std::uintmax_t{16} << 20) + 1);
+  auto r = load_config(path, env());
+  BOOST_REQUIRE(std::holds_alternative<config_error>(r));
+  BOOST_TEST(std::get<config_error>(r).message.find("larger than the limit") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(helpers) {

@@ -104,4 +104,26 @@ BOOST_AUTO_TEST_CASE(bad_csv_row_names_the_file_and_symbol) {
   std::filesystem::remove(dir);
 }
 
+BOOST_AUTO_TEST_CASE(oversized_instrument_files_are_refused) {
+  // Input size limits (issue 7): sparse files just over each limit.
+  const auto csv = std::filesystem::temp_directory_path() / "tickgate-instruments-huge.csv";
+  std::ofstream(csv) << "symbol_name,enabled\n";
+  std::filesystem::resize_file(csv, (std::uintmax_t{16} << 20) + 1);
+  cfg.instruments.symbols_csv = csv;
+  auto r = resolve_startup_subscriptions(cfg, index);
+  BOOST_REQUIRE(std::holds_alternative<instrument_error>(r));
+  BOOST_TEST(std::get<instrument_error>(r).to_string().find("larger than the limit") != std::string::npos);
+  std::filesystem::remove(csv);
+
+  const auto master = std::filesystem::temp_directory_path() / "tickgate-instruments-huge.json";
+  std::ofstream(master) << "[]";
+  std::filesystem::resize_file(master, (std::uintmax_t{512} << 20) + 1);
+  instruments_config big;
+  big.scrip_master = master;
+  auto loaded = load_instrument_index(big);
+  BOOST_REQUIRE(std::holds_alternative<instrument_error>(loaded));
+  BOOST_TEST(std::get<instrument_error>(loaded).to_string().find("larger than the limit") != std::string::npos);
+  std::filesystem::remove(master);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
