@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <chrono>
 #include <list>
 
@@ -146,6 +147,24 @@ void log_request(const http_request& req, unsigned status, std::int64_t micros,
               {"peer", peer}});
 }
 
+// After an error response on a connection whose request was not read to
+// the end: stop sending, then read and discard what the client is still
+// sending (bounded in bytes and time) before closing, so that the close does
+// not turn into a reset that destroys the response in the client's buffers.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::milliseconds(500));
+  std::array<char, 16 * 1024> sink;
+  std::size_t discarded = 0;
+  while (discarded < (4u << 20)) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+    if (ec) break;
+    discarded += n;
+  }
+  stream.socket().close(ignored);
+}
+
 }  // namespace
 
 asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket socket) {
@@ -165,7 +184,7 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
     res.keep_alive(false);
     stream.expires_after(s->cfg.write_timeout);
     co_await http::async_write(stream, res, as_tuple(use_awaitable));
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_await linger_close(stream);
     co_return;
   }
 
@@ -229,7 +248,7 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
       res.keep_alive(false);
       stream.expires_after(s->cfg.write_timeout);
       co_await http::async_write(stream, res, as_tuple(use_awaitable));
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_await linger_close(stream);
       co_return;
     }
 

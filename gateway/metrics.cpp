@@ -226,18 +226,14 @@ std::string render_metrics(app& a) {
   }
 
   // --- recording and runs ---
+  const recorder_stats none;
+  const recorder_stats& rec = a.frame_recorder() != nullptr ? a.frame_recorder()->stats() : none;
   family(out, "recording_active", "gauge", "1 while live frames are recorded");
+  sample(out, "recording_active", {}, rec.active ? 1 : 0);
   family(out, "recording_frames_total", "counter", "Frames recorded");
+  sample(out, "recording_frames_total", {}, rec.frames);
   family(out, "recording_errors_total", "counter", "Recording file errors");
-  if (const recorder* r = a.frame_recorder()) {
-    sample(out, "recording_active", {}, r->stats().active ? 1 : 0);
-    sample(out, "recording_frames_total", {}, r->stats().frames);
-    sample(out, "recording_errors_total", {}, r->stats().errors);
-  } else {
-    sample(out, "recording_active", {}, 0);
-    sample(out, "recording_frames_total", {}, 0);
-    sample(out, "recording_errors_total", {}, 0);
-  }
+  sample(out, "recording_errors_total", {}, rec.errors);
   const run_status& run = a.runs().status();
   family(out, "run_active", "gauge", "1 while a run (replay) is active");
   sample(out, "run_active", {}, run.state == run_state::running ? 1 : 0);

@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(a_record_is_length_time_and_frame_little_endian) {
   const std::string expected("\x03\x00\x00\x00\x08\x07\x06\x05\x04\x03\x02\x01\x01\x02\x03", 15);
   BOOST_TEST(out == expected);
 
-  const auto decoded = decode_recording_record(bytes_of(out));
+  const auto encoded = bytes_of(out);
+  const auto decoded = decode_recording_record(encoded);
   BOOST_TEST(static_cast<int>(decoded.status) == static_cast<int>(recording_status::record));
   BOOST_TEST(decoded.consumed == 15u);
   BOOST_TEST(decoded.record.received_us == 0x0102030405060708);

@@ -139,7 +139,8 @@ void check_error(const test::http_reply& r, unsigned status, std::string_view co
 
 std::vector<std::string> symbols_of(rest_gateway& g) {
   std::vector<std::string> out;
-  for (const auto& s : g.get_json("/symbols").at("symbols").as_array()) {
+  const json::value body = g.get_json("/symbols");
+  for (const auto& s : body.at("symbols").as_array()) {
     out.push_back(std::string(s.at("symbol").as_string()) + "/" + std::string(s.at("mode").as_string()));
   }
   std::sort(out.begin(), out.end());
@@ -347,7 +348,8 @@ BOOST_AUTO_TEST_CASE(subscribe_and_unsubscribe_apply_live_without_reconnecting) 
   // The simulator sees the new mode for INFY.
   BOOST_REQUIRE(test::eventually(
       [&] {
-        for (const auto& c : g.sim().stats().at("connections").as_array()) {
+        const json::value sim_stats = g.sim().stats();
+        for (const auto& c : sim_stats.at("connections").as_array()) {
           for (const auto& s : c.at("subscriptions").as_array()) {
             if (s.at("token").as_string() == "1594" && s.at("mode").to_number<int>() == 1) return true;
           }
@@ -472,7 +474,9 @@ BOOST_AUTO_TEST_CASE(keep_alive_timeouts_and_the_connection_limit) {
     BOOST_TEST(test::eventually([&] { return g.get("/health").status == 200; }, 5s));
   }
   const auto stats = g.get_json("/stats");
-  BOOST_TEST(number(stats.at("http").at("connections_rejected")) == 1u);
+  // At least the one above (a probe of the eventually() loop may be refused
+  // too, before the server has seen the three clients close).
+  BOOST_TEST(number(stats.at("http").at("connections_rejected")) >= 1u);
   BOOST_TEST(number(stats.at("http").at("timeouts")) >= 2u);
 }
 
@@ -689,5 +693,5 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   BOOST_TEST(!reader.corrupt());
   BOOST_TEST(!reader.truncated_tail());
   BOOST_TEST(frames > 20u);
-  BOOST_TEST((tokens == std::set<std::string>{"26000", "2885", "43650"}));
+  BOOST_TEST((tokens == std::set<std::string>{"99926000", "2885", "43650"}));
 }
