@@ -9,6 +9,7 @@
 
 #include "test/reliability/stream_check.hpp"
 #include "test/support/gateway_process.hpp"
+#include "test/support/http_client.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <boost/json.hpp>
@@ -163,14 +164,36 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
   const std::vector<std::pair<std::string, std::string>> env{{"TICKGATE_API_TOKEN", api_token}};
 
   {  // A full run: login, feed, every sink, faults on both sides, SIGTERM.
+    const std::uint16_t port = test::free_loopback_port();
     test::gateway_options options;
     options.env = env;
-    options.config = {{"log", {{"level", "debug"}}}};
+    options.config = {{"log", {{"level", "debug"}}},
+                      {"http", {{"enabled", true}, {"listen", "127.0.0.1:" + std::to_string(port)}}}};
     test::gateway_process gateway(sim, redis.url(), options);
     test::redis_client db(redis.url());
     BOOST_REQUIRE_MESSAGE(
         test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
         gateway.log());
+    // Every REST response, good and bad, headers and bodies.
+    BOOST_REQUIRE(test::wait_for_port(port, 10s));
+    const auto rest = [&](std::string_view method, std::string_view target, std::string body,
+                          const test::header_list& headers) {
+      const auto r = test::http_call(port, method, target, std::move(body), headers);
+      output += std::to_string(r.status) + "\n";
+      for (const auto& [k, v] : r.headers) output += k + ": " + v + "\n";
+      output += r.body + "\n";
+      return r.status;
+    };
+    for (const char* route : {"/", "/health", "/ready", "/stats", "/metrics", "/symbols",
+                              "/api/redis-option-tokens", "/api/redis-ticks/indextick?limit=3"}) {
+      BOOST_TEST(rest("GET", route, {}, {}) == 200u, route);
+    }
+    const test::header_list good{{"Authorization", "Bearer " + api_token}};
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {}) == 401u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + redis_password}}) == 401u);
+    BOOST_TEST(rest("POST", "/subscribe", "{bad json", good) == 400u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"NO-SUCH-SYMBOL\"]", good) >= 400u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", good) == 200u);
     sim.send_garbage(3);
     sim.expire_sessions();  // 401 on the next handshake: refresh or log in again
     sim.drop_connections();
