@@ -4,6 +4,7 @@
 #include "storage/log.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 
 namespace tickgate::gateway {
@@ -115,10 +116,20 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   using protocol::mode;
   const mode m = t.subscription_mode;
   has_trade_price_ = m != mode::depth_20;
-  event_ms_ = t.exchange_timestamp_ms > 0 ? t.exchange_timestamp_ms : received_us / 1000;
+  // The feed's time when it is one (after 1970, before year 9999); anything
+  // else — absent, or a corrupt value whose µs would overflow int64 (found
+  // by test/fuzz/frame_fuzz) — falls back to the receive time.
+  constexpr std::int64_t max_epoch_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  event_ms_ = t.exchange_timestamp_ms > 0 && t.exchange_timestamp_ms <= max_epoch_ms
+                  ? t.exchange_timestamp_ms
+                  : received_us / 1000;
   ltp_ = static_cast<double>(t.ltp) / static_cast<double>(divisor);
   // change = ltp − close; 0 when the mode carries no close (design.md).
-  const std::int64_t change = t.close != 0 ? t.ltp - t.close : 0;
+  // Saturating: a corrupt frame may carry any int64 (test/fuzz/frame_fuzz).
+  std::int64_t change = 0;
+  if (t.close != 0 && __builtin_sub_overflow(t.ltp, t.close, &change)) {
+    change = t.ltp < t.close ? INT64_MIN : INT64_MAX;
+  }
 
   // Stream: the seed's 14 fields in order, then extras.
   values_.clear();

@@ -252,6 +252,32 @@ BOOST_AUTO_TEST_CASE(missing_exchange_time_falls_back_to_receive_time) {
   BOOST_TEST(m["exchange_timestamp"] == "2024-01-15T10:30:45.123000");
 }
 
+// Regressions from test/fuzz/frame_fuzz (UBSan: signed overflow). A frame
+// may carry any int64: an exchange time whose µs overflow falls back to the
+// receive time; ltp − close saturates instead of overflowing.
+BOOST_AUTO_TEST_CASE(corrupt_times_and_prices_do_not_overflow) {
+  auto t = quote_tick();
+  t.exchange_timestamp_ms = 69242848565799424;  // the fuzzer's value: × 1000 overflows
+  tick_records r;
+  r.build(t, reliance(), 100, received_us);
+  BOOST_TEST(r.event_time_ms() == received_us / 1000);
+  auto m = as_map(r.stream_fields());
+  BOOST_TEST(m["exchange_timestamp"] == "2024-01-15T10:30:45.123000");
+
+  t = quote_tick();
+  t.exchange_timestamp_ms = INT64_MAX;
+  t.ltp = INT64_MAX;
+  t.close = -1;
+  r.build(t, reliance(), 100, received_us);
+  m = as_map(r.stream_fields());
+  BOOST_TEST(m["change"] == "92233720368547758.07");  // saturated at INT64_MAX paise
+  t.ltp = INT64_MIN;
+  t.close = 1;
+  r.build(t, reliance(), 100, received_us);
+  m = as_map(r.stream_fields());
+  BOOST_TEST(m["change"] == "-92233720368547758.08");
+}
+
 BOOST_AUTO_TEST_CASE(depth20_has_no_trade_price_or_sequence) {
   protocol::tick t;
   t.subscription_mode = protocol::mode::depth_20;
