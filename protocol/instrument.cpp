@@ -145,7 +145,10 @@ errc build_instrument(std::array<std::string, field_count>& row, instrument& out
   double tick_size = 0;
   std::int64_t lot_size = 0;
   if (!parse_decimal(row[f_strike], strike) || !parse_decimal(row[f_tick_size], tick_size) ||
-      !parse_lot_size(row[f_lotsize], lot_size) || row[f_token].empty()) {
+      !parse_lot_size(row[f_lotsize], lot_size) || !is_valid_token(row[f_token])) {
+    // A token that cannot travel in a frame (§3.1: 1–25 printable
+    // characters) could never be subscribed or matched: the row is bad
+    // (found by test/fuzz/instruments_fuzz: a 32-character token).
     return errc::bad_field;
   }
   out.token = std::move(row[f_token]);

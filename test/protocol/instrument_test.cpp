@@ -376,6 +376,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_row) {
       {"[" + row("1", "A", "A", "", "1", "7.5", "", "NSE", "5") + "]", errc::bad_field, 0},
       {"[" + row("1", "A", "A", "", "1", "x", "", "NSE", "5") + "]", errc::bad_field, 0},
       {"[" + row("1", "A", "A", "", "1", "1", "", "NSE", "nan") + "]", errc::bad_field, 0},
+      // Tokens that cannot travel in a frame (§3.1), found by instruments_fuzz.
+      {"[" + row(std::string(26, '9'), "A", "A", "", "1", "1", "", "NSE", "5") + "]", errc::bad_field, 0},
+      {"[" + row("12 34", "A", "A", "", "1", "1", "", "NSE", "5") + "]", errc::bad_field, 0},
       {"[" + good + "," + row("", "A", "A", "", "1", "1", "", "NSE", "5") + "]", errc::bad_field,
        1},
       {R"([{"token":2885,"symbol":"A","name":"A","expiry":"","strike":"1","lotsize":"1","instrumenttype":"","exch_seg":"NSE","tick_size":"5"}])",
