@@ -55,8 +55,7 @@ boost::system::result<std::uint8_t> exchange_type_for_segment(std::string_view e
 // lotsize, instrumenttype, exch_seg, tick_size as strings (absent →
 // missing_field, another type → bad_field); other members are ignored
 // whatever their type. strike and tick_size must be decimal numbers and
-// lotsize an integer, token a valid frame token (is_valid_token: 1–25
-// printable characters; bad_field otherwise). A row is
+// lotsize an integer, token non-empty (bad_field otherwise). A row is
 // checked for missing fields before its exch_seg decides whether it is
 // skipped. error_row is the 0-based index of the offending row (for bad_json
 // the number of rows completed before the syntax error).

@@ -9,7 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test/reliability/stream_check.hpp"
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <thread>
@@ -29,7 +29,7 @@ struct fixture {
     o.rate = rate;
     return o;
   }()};
-  std::optional<test::gateway_process> gateway;
+  std::optional<test::tickgate_process> gateway;
   std::optional<test::redis_client> db;
 
   void start(json::object config = {}) {

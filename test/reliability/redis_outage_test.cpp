@@ -9,7 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test/reliability/stream_check.hpp"
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <thread>
@@ -34,7 +34,7 @@ std::uint64_t field_u64(const json::object& line, std::string_view key) {
 }
 
 // SIGTERM, exit 0 within the drain bound and a margin.
-void stop_cleanly(test::gateway_process& gateway) {
+void stop_cleanly(test::tickgate_process& gateway) {
   const auto status = gateway.terminate(30s);
   BOOST_REQUIRE_MESSAGE(status.has_value(), "gateway did not exit; log:\n" << gateway.log());
   BOOST_TEST(*status == 0, "gateway log:\n" << gateway.log());
@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(sigkill_and_restart_below_the_bound_loses_nothing) {
   test::simulator_options sim_options;
   sim_options.rate = 25;
   test::simulator sim(sim_options);
-  test::gateway_process gateway(sim, redis.url());
+  test::tickgate_process gateway(sim, redis.url());
 
   {
     test::redis_client db(redis.url());
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(outage_past_the_bound_drops_the_oldest_and_counts_them) {
                         {"lists", {{"enabled", false}}},
                         {"price", {{"enabled", false}}},
                         {"candles", {{"enabled", false}}}}}}}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
 
   {
     test::redis_client db(redis.url());
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(paused_redis_fires_deadlines_buffers_and_recovers) {
                      {{"request_timeout_ms", 500},
                       {"health_check_interval_ms", 200},
                       {"connect_timeout_ms", 400}}}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
 
   {
     test::redis_client db(redis.url());

@@ -8,7 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test/reliability/stream_check.hpp"
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 #include "test/support/http_client.hpp"
 #include "test/support/redis_server.hpp"
 
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(bad_request_floods_leave_ticks_and_state_untouched) {
                       {"listen", "127.0.0.1:" + std::to_string(port)},
                       {"api_token", api_token},
                       {"read_timeout_ms", 1000}}}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
   test::redis_client db(redis.url());
   const auto length = [&](const std::string& symbol) {
     return db.integer({"XLEN", "market_data_stream:" + symbol});

@@ -8,7 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test/reliability/stream_check.hpp"
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 #include "test/support/http_client.hpp"
 #include "test/support/redis_server.hpp"
 
@@ -41,7 +41,7 @@ std::uint64_t sim_counter(const test::simulator& sim, std::string_view group, st
 }
 
 // SIGTERM; the exit status, -1 when it did not exit within 20 s.
-int terminate(test::gateway_process& gateway) { return gateway.terminate(20s).value_or(-1); }
+int terminate(test::tickgate_process& gateway) { return gateway.terminate(20s).value_or(-1); }
 
 }  // namespace
 
@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(login_to_a_server_with_an_unknown_ca_is_refused) {
   test::simulator sim;  // self-signed certificate
   test::gateway_options options;
   options.trust_simulator_ca = false;  // default trust store only
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
   BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("login failed", 30s, "login"), gateway.log());
   std::this_thread::sleep_for(1s);
   BOOST_TEST(any_line_contains(gateway.log_messages("login failed", "login"), "error", "certificate verify failed"),
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(a_feed_with_an_unknown_ca_is_refused) {
   test::gateway_options options;
   options.trust_simulator_ca = false;
   options.config = {{"angel", {{"feed_url", feed_server.feed_url()}}}};
-  test::gateway_process gateway(login_server, redis.url(), options);
+  test::tickgate_process gateway(login_server, redis.url(), options);
   BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("TLS handshake failed", 30s, "feed"), gateway.log());
   BOOST_TEST(any_line_contains(gateway.log_messages("TLS handshake failed", "feed"), "error",
                                "certificate verify failed"),
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(the_insecure_flag_connects_and_says_so_loudly) {
   test::gateway_options options;
   options.trust_simulator_ca = false;
   options.config = {{"angel", {{"insecure_skip_verify", true}}}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
   test::redis_client db(redis.url());
   BOOST_REQUIRE_MESSAGE(
       test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(redis_tls_with_an_unknown_ca_is_refused) {
   // rediss:// without ca_file: the default trust store, which does not know
   // the test CA.
   const std::string url = "rediss://127.0.0.1:" + std::to_string(redis.port()) + "/0";
-  test::gateway_process gateway(sim, url);
+  test::tickgate_process gateway(sim, url);
   BOOST_REQUIRE_MESSAGE(gateway.wait_for_log("cannot connect", 30s, "redis"), gateway.log());
   BOOST_TEST(any_line_contains(gateway.log_messages("cannot connect", "redis"), "error", "certificate"),
              gateway.log());
@@ -120,14 +120,14 @@ BOOST_AUTO_TEST_CASE(redis_tls_with_an_unknown_ca_is_refused) {
   BOOST_TEST(terminate(gateway) == 0);
 
   // The same server with its CA named in the URL: accepted.
-  test::gateway_process trusted(sim, redis.url());
+  test::tickgate_process trusted(sim, redis.url());
   test::redis_client db(redis.url());
   BOOST_TEST(test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
              trusted.log());
   BOOST_TEST(terminate(trusted) == 0);
 
   // verify=false: accepted, and logged at error level.
-  test::gateway_process insecure(sim, url + "?verify=false");
+  test::tickgate_process insecure(sim, url + "?verify=false");
   BOOST_TEST(insecure.wait_for_log("connected", 30s, "redis"), insecure.log());
   bool loud = false;
   for (const auto& line : insecure.log_lines()) {
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
     options.env = env;
     options.config = {{"log", {{"level", "debug"}}},
                       {"http", {{"enabled", true}, {"listen", "127.0.0.1:" + std::to_string(port)}}}};
-    test::gateway_process gateway(sim, redis.url(), options);
+    test::tickgate_process gateway(sim, redis.url(), options);
     test::redis_client db(redis.url());
     BOOST_REQUIRE_MESSAGE(
         test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
     test::gateway_options options;
     options.env = env;
     options.env.emplace_back("ANGEL_PIN", "pin-wr0ng-5ecr3t-99");
-    test::gateway_process gateway(sim, "redis://:rp-wr0ng-5ecr3t-77@127.0.0.1:" + std::to_string(redis.port()) + "/0",
+    test::tickgate_process gateway(sim, "redis://:rp-wr0ng-5ecr3t-77@127.0.0.1:" + std::to_string(redis.port()) + "/0",
                                   options);
     BOOST_TEST(gateway.wait_for_log("login failed", 30s, "login"));
     BOOST_TEST(gateway.wait_for_log("cannot connect", 30s, "redis"));

@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test/reliability/stream_check.hpp"
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <csignal>
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(sigterm_during_load_drains_everything_and_exits_0) {
   test::simulator sim(fast_sim());
   test::gateway_options options;
   options.config = {{"shutdown_drain_ms", 10000}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
   test::redis_client db(redis.url());
   BOOST_REQUIRE_MESSAGE(test::eventually([&] { return streams_have(db, 50); }, 60s),
                         "no ticks; gateway log:\n" << gateway.log());
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(sigterm_with_redis_unreachable_exits_0_within_the_drain_bou
   test::simulator sim(fast_sim());
   test::gateway_options options;
   options.config = {{"shutdown_drain_ms", 1500}};
-  test::gateway_process gateway(sim, redis.url(), options);
+  test::tickgate_process gateway(sim, redis.url(), options);
   {
     test::redis_client db(redis.url());
     BOOST_REQUIRE_MESSAGE(test::eventually([&] { return streams_have(db, 50); }, 60s),

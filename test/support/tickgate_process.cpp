@@ -1,4 +1,4 @@
-#include "test/support/gateway_process.hpp"
+#include "test/support/tickgate_process.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -46,7 +46,7 @@ json::object gateway_base_config(const simulator& sim, std::string_view redis_ur
   };
 }
 
-gateway_process::gateway_process(const simulator& sim, std::string_view redis_url, gateway_options options) {
+tickgate_process::tickgate_process(const simulator& sim, std::string_view redis_url, gateway_options options) {
   json::object cfg = gateway_base_config(sim, redis_url, options);
   merge_json(cfg, options.config);
   config_file_ = dir_.path() / "config.json";
@@ -59,7 +59,7 @@ gateway_process::gateway_process(const simulator& sim, std::string_view redis_ur
       {}});
 }
 
-std::vector<json::object> gateway_process::log_lines() const {
+std::vector<json::object> tickgate_process::log_lines() const {
   std::vector<json::object> out;
   std::istringstream in(log());
   std::string line;
@@ -71,7 +71,7 @@ std::vector<json::object> gateway_process::log_lines() const {
   return out;
 }
 
-std::vector<json::object> gateway_process::log_messages(std::string_view msg,
+std::vector<json::object> tickgate_process::log_messages(std::string_view msg,
                                                         std::string_view component) const {
   std::vector<json::object> out;
   for (auto& line : log_lines()) {
@@ -86,12 +86,12 @@ std::vector<json::object> gateway_process::log_messages(std::string_view msg,
   return out;
 }
 
-bool gateway_process::wait_for_log(std::string_view msg, std::chrono::milliseconds timeout,
+bool tickgate_process::wait_for_log(std::string_view msg, std::chrono::milliseconds timeout,
                                    std::string_view component) const {
   return eventually([&] { return !log_messages(msg, component).empty(); }, timeout);
 }
 
-std::optional<int> gateway_process::terminate(std::chrono::milliseconds timeout) {
+std::optional<int> tickgate_process::terminate(std::chrono::milliseconds timeout) {
   process_->send_signal(SIGTERM);
   return process_->wait_for_exit(timeout);
 }

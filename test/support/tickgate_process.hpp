@@ -6,7 +6,7 @@
 //
 //   test::redis_server redis;
 //   test::simulator sim;
-//   test::gateway_process gateway(sim, redis.url(), {.config = {{"redis", {{"buffer_limit_bytes", 8192}}}}});
+//   test::tickgate_process gateway(sim, redis.url(), {.config = {{"redis", {{"buffer_limit_bytes", 8192}}}}});
 //   gateway.wait_for_log("connected", 30s);
 //   int status = gateway.stop();          // SIGTERM, exit status
 #pragma once
@@ -55,11 +55,11 @@ boost::json::object gateway_base_config(const simulator& sim, std::string_view r
 // Deep merge: objects merge key by key, anything else replaces.
 void merge_json(boost::json::object& into, const boost::json::object& from);
 
-class gateway_process {
+class tickgate_process {
 public:
-  gateway_process(const simulator& sim, std::string_view redis_url, gateway_options options = {});
-  gateway_process(const gateway_process&) = delete;
-  gateway_process& operator=(const gateway_process&) = delete;
+  tickgate_process(const simulator& sim, std::string_view redis_url, gateway_options options = {});
+  tickgate_process(const tickgate_process&) = delete;
+  tickgate_process& operator=(const tickgate_process&) = delete;
 
   child_process& process() noexcept { return *process_; }
   const std::filesystem::path& config_file() const noexcept { return config_file_; }
