@@ -87,7 +87,17 @@ int run(const sim::sim_options& options) {
     ioc.stop();
   });
   asio::co_spawn(ioc, server->run_acceptor(), log_exception);
-  asio::co_spawn(ioc, server->run_market(), log_exception);
+  if (options.replay) {
+    auto reader = gateway::recording_reader::open(*options.replay);
+    if (auto* error = std::get_if<std::string>(&reader)) {
+      log::error("sim", "cannot replay", {{"error", *error}});
+      return 1;
+    }
+    asio::co_spawn(ioc, server->run_replay(std::get<gateway::recording_reader>(std::move(reader))),
+                   log_exception);
+  } else {
+    asio::co_spawn(ioc, server->run_market(), log_exception);
+  }
   ioc.run();
 
   // Drain: stop() closed every socket, so the remaining coroutines finish
