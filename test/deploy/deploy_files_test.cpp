@@ -3,7 +3,9 @@
 //    binaries load (ldd → dpkg -S), so a new dependency cannot slip past the
 //    slim image (deploy/check-runtime.sh goes further: a clean bookworm root);
 //  - the container HEALTHCHECK script speaks HTTP/1.1 to GET /health and
-//    passes only on a 200 (a scripted server on loopback);
+//    passes only on a 200 (a scripted server on loopback), and passes against
+//    the gateway's REST server (redis-server + simulator + tickgate processes)
+//    until the gateway stops;
 //  - the systemd unit passes systemd-analyze verify (skipped without it).
 #define BOOST_TEST_MODULE deploy_files
 #include <boost/test/unit_test.hpp>
@@ -143,6 +145,22 @@ BOOST_AUTO_TEST_CASE(the_healthcheck_passes_only_on_a_200_from_get_health) {
   BOOST_TEST(refused.err.find("cannot connect to 127.0.0.1:" + std::to_string(port)) != std::string::npos,
              refused.err);
   BOOST_TEST(healthcheck("no-port").status == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_healthcheck_passes_against_the_gateway_while_it_runs) {
+  test::redis_server redis;
+  test::simulator sim;
+  const auto port = test::free_loopback_port();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  test::gateway_process gateway(sim, redis, boost::json::array{"RELIANCE"}, {},
+                                {{"listen", listen}, {"api_token", "health-t0ken"}});
+  BOOST_REQUIRE_MESSAGE(test::wait_for_port(port, 30s), test::read_file(gateway.log));
+  const auto up = healthcheck(listen);
+  BOOST_TEST(up.status == 0, up.err << test::read_file(gateway.log));
+  BOOST_TEST(gateway.stop() == 0);
+  const auto down = healthcheck(listen);
+  BOOST_TEST(down.status == 1);
+  BOOST_TEST(down.err.find("cannot connect") != std::string::npos, down.err);
 }
 
 BOOST_AUTO_TEST_CASE(the_systemd_unit_verifies,
