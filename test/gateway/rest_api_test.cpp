@@ -591,6 +591,8 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   o.feed = false;
   rest_gateway g(o);
   test::redis_client db(g.redis().url());
+  // Feed off: ready once Redis is connected (start-run before that is a 503).
+  BOOST_REQUIRE(test::eventually([&] { return g.get("/ready").status == 200; }, 10s));
   // Keys of the session from before the run are flushed; others are not.
   db.command({"LPUSH", "ticks:demo:optiontick:1", "stale"});
   db.command({"LPUSH", "ticks:demo:indextick", "stale"});
