@@ -1,6 +1,7 @@
 #include "gateway/tick_records.hpp"
 
 #include "gateway/ist_time.hpp"
+#include "storage/log.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -90,25 +91,6 @@ void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms) {
   append_uint(out, static_cast<std::uint64_t>(epoch_ms % 1000), 3);
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
 list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
   switch (instrument.cls) {
     case protocol::instrument_class::index: return list_kind::index_tick;
@@ -196,7 +178,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   // Pub/sub (tickstock-pubsub seed): volume is this tick's traded quantity.
   pubsub_.clear();
   pubsub_ += R"({"event_type":"tick_data","ticker":)";
-  append_json_string(pubsub_, instrument.symbol);
+  log::append_json_string(pubsub_, instrument.symbol);
   pubsub_ += R"(,"price":)";
   append_price(pubsub_, t.ltp, divisor);
   pubsub_ += R"(,"volume":)";
@@ -204,7 +186,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   pubsub_ += R"(,"timestamp":)";
   append_epoch_seconds_ms(pubsub_, event_ms_);
   pubsub_ += R"(,"source":)";
-  append_json_string(pubsub_, source_);
+  log::append_json_string(pubsub_, source_);
   pubsub_ += R"(,"market_status":")";
   pubsub_ += market_status_name(market_status_at(instrument.exchange, event_ms_ * 1000));
   pubsub_ += R"("})";
@@ -219,10 +201,10 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
     if (all_digits(t.token.view())) {
       list_ += t.token.view();
     } else {
-      append_json_string(list_, t.token.view());
+      log::append_json_string(list_, t.token.view());
     }
     list_ += R"(,"e":)";
-    append_json_string(list_, instrument.exchange);
+    log::append_json_string(list_, instrument.exchange);
     list_ += R"(,"lp":)";
     append_price(list_, t.ltp, divisor);
     list_ += R"(,"pc":)";
@@ -230,7 +212,14 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
     list_ += R"(,"rt":")";
     append_ist_seconds(list_, event_ms_ * 1000);
     list_ += R"(","ts":)";
-    append_json_string(list_, instrument.trading_symbol);
+    log::append_json_string(list_, instrument.trading_symbol);
+    // "_id": unique per tick of a token, stable across replays of the same
+    // recording — the feed's sequence number, qualified by the token.
+    list_ += R"(,"_id":")";
+    list_ += t.token.view();
+    list_.push_back(':');
+    append_int(list_, t.sequence);
+    list_.push_back('"');
     list_ += kind == list_kind::index_tick ? R"(,"data_type":"indextick"})"
                                            : R"(,"data_type":"optiontick"})";
   }
@@ -238,7 +227,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   // Price cache entry.
   price_.clear();
   price_ += R"({"symbol":)";
-  append_json_string(price_, instrument.symbol);
+  log::append_json_string(price_, instrument.symbol);
   price_ += R"(,"price":)";
   append_price(price_, t.ltp, divisor);
   price_ += R"(,"change":)";
@@ -252,7 +241,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   price_ += R"(,"volume":)";
   append_int(price_, t.volume);
   price_ += R"(,"exchange":)";
-  append_json_string(price_, instrument.exchange);
+  log::append_json_string(price_, instrument.exchange);
   price_ += R"(,"timestamp":)";
   append_epoch_seconds_ms(price_, event_ms_);
   price_ += '}';

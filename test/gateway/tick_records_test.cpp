@@ -216,6 +216,7 @@ BOOST_AUTO_TEST_CASE(list_json_for_index_and_option) {
   BOOST_TEST(v.at("pc").as_double() == 0.05);
   BOOST_TEST(v.at("rt").as_string() == "2024-01-15 10:30:45");
   BOOST_TEST(v.at("ts").as_string() == "Nifty 50");
+  BOOST_TEST(v.at("_id").as_string() == "26000:" + std::to_string(t.sequence));
   BOOST_TEST(v.at("data_type").as_string() == "indextick");
 
   t.token = protocol::token_string::from("40001");
