@@ -353,9 +353,9 @@ int run_health(const common_options& common, const health_options& options, std:
     }
     families_json.push_back(std::move(f));
     families_text << "  " << std::left << std::setw(8) << family.name << " db " << std::setw(3)
-                  << family.db << std::right << std::setw(8) << keys.size() << " keys   TTL set "
-                  << ttl_text(family.ttl) << ": " << with_ttl << " with, " << without_ttl
-                  << " without";
+                  << family.db << std::right << std::setw(8) << keys.size()
+                  << " keys   configured TTL " << ttl_text(family.ttl) << "; " << with_ttl
+                  << " with a TTL, " << without_ttl << " without";
     if (with_ttl > 0) families_text << " (" << min_ttl << "–" << max_ttl << " ms)";
     if (sampled < keys.size()) families_text << " [" << sampled << " sampled]";
     families_text << '\n';
