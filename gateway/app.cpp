@@ -22,9 +22,27 @@ app::app(asio::io_context& io, config cfg, protocol::instrument_index instrument
   sinks_.candles = candles_->enabled() ? candles_.get() : nullptr;
   router_ = std::make_unique<tick_router>(config_, instruments_, sinks_);
   feed_ = std::make_unique<feed>(io_.get_executor(), config_, *router_);
+  replayer_ = std::make_unique<replayer>(io_.get_executor(), *router_);
+  control_ = std::make_unique<control_api>(*this);
+  if (config_.recording.enabled) {
+    recorder_ = std::make_unique<recorder>(io_.get_executor(), config_.recording);
+  }
+  if (config_.http.enabled) {
+    http_ = std::make_unique<http_server>(
+        io_.get_executor(), config_.http,
+        [this](const http_request& req) { return control_->handle(req); });
+  }
 }
 
 app::~app() = default;
+
+std::vector<storage::named_sink> app::named_sinks() const {
+  return {{"stream", stream_.get()},
+          {"pubsub", pubsub_.get()},
+          {"lists", lists_.get()},
+          {"price", price_.get()},
+          {"candles", candles_.get()}};
+}
 
 std::optional<std::string> app::start(std::vector<desired_subscription> initial) {
   started_at_ = std::chrono::steady_clock::now();
@@ -36,14 +54,40 @@ std::optional<std::string> app::start(std::vector<desired_subscription> initial)
   if (const auto ec = feed_->subscribe(std::move(initial))) {
     return "start-up subscriptions refused: " + ec.message();
   }
+  if (http_) {
+    if (const auto ec = http_->listen()) {
+      return "http: cannot listen on " + config_.http.host + ":" +
+             std::to_string(config_.http.port) + ": " +
+             (ec == boost::system::errc::permission_denied
+                  ? std::string("a non-loopback address needs http.api_token (or TICKGATE_API_TOKEN)")
+                  : ec.message());
+    }
+  }
+  if (recorder_ && recorder_->start()) {
+    router_->set_frame_observer([r = recorder_.get()](std::span<const std::byte> frame,
+                                                      std::int64_t received_us) {
+      r->on_frame(frame, received_us);
+    });
+  }
   pool_->start();
   if (config_.feed.enabled) feed_->start();
+  if (http_) {
+    http_->start();
+    const auto endpoint = http_->local_endpoint();
+    log::info("http", "listening",
+              {{"host", endpoint.address().to_string()},
+               {"port", static_cast<unsigned>(endpoint.port())},
+               {"auth", !config_.http.api_token.empty()}});
+  }
   return std::nullopt;
 }
 
 asio::awaitable<bool> app::shutdown() {
   // No new ticks first, then everything buffered goes out (bounded).
+  if (http_) http_->stop();
+  replayer_->stop();
   co_await feed_->stop();
+  if (recorder_) recorder_->stop();
   candles_->flush();
   const bool drained = co_await pool_->drain(config_.shutdown_drain);
   if (!drained) {

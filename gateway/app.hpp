@@ -4,12 +4,17 @@
 #pragma once
 
 #include "gateway/config.hpp"
+#include "gateway/control_api.hpp"
 #include "gateway/feed.hpp"
+#include "gateway/http_server.hpp"
+#include "gateway/recorder.hpp"
+#include "gateway/replay.hpp"
 #include "gateway/subscription_plan.hpp"
 #include "gateway/tick_router.hpp"
 #include "protocol/instrument.hpp"
 #include "storage/connection.hpp"
 #include "storage/sinks.hpp"
+#include "storage/stats_report.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,11 +34,14 @@ public:
   app(const app&) = delete;
   app& operator=(const app&) = delete;
 
-  // Connects to Redis, starts the sinks and the feed with `initial`
-  // subscriptions. Error text when the subscriptions are refused.
+  // Connects to Redis, starts the sinks, the REST server (when
+  // http.enabled), the recorder (when recording.enabled) and the feed with
+  // `initial` subscriptions. Error text when the subscriptions are refused
+  // or the REST server cannot listen.
   std::optional<std::string> start(std::vector<desired_subscription> initial);
 
-  // SIGTERM: stop the feed (no new ticks), then drain Redis buffers within
+  // SIGTERM: stop the REST server, a running replay and the feed (no new
+  // ticks), close the recording, then drain Redis buffers within
   // config.shutdown_drain. True when everything buffered was acknowledged.
   boost::asio::awaitable<bool> shutdown();
 
@@ -44,6 +52,14 @@ public:
   feed& market_feed() noexcept { return *feed_; }
   const sink_set& sinks() const noexcept { return sinks_; }
   std::chrono::steady_clock::time_point started_at() const noexcept { return started_at_; }
+  // Every sink by its name (enabled or not), for /stats and /metrics.
+  std::vector<storage::named_sink> named_sinks() const;
+  replayer& runs() noexcept { return *replayer_; }
+  control_api& control() noexcept { return *control_; }
+  // nullptr when off.
+  const recorder* frame_recorder() const noexcept { return recorder_.get(); }
+  const http_server* http() const noexcept { return http_.get(); }
+  http_server* http() noexcept { return http_.get(); }
 
 private:
   boost::asio::io_context& io_;
@@ -58,6 +74,10 @@ private:
   sink_set sinks_;
   std::unique_ptr<tick_router> router_;
   std::unique_ptr<feed> feed_;
+  std::unique_ptr<recorder> recorder_;
+  std::unique_ptr<replayer> replayer_;
+  std::unique_ptr<control_api> control_;
+  std::unique_ptr<http_server> http_;
   std::chrono::steady_clock::time_point started_at_;
 };
 

@@ -107,6 +107,8 @@ control_response handle_stats(const server& srv) {
                                 {"frames_encoded", market.frames_encoded()},
                                 {"frames_fanned_out", market.frames_fanned_out()},
                                 {"schedule_slips", market.schedule_slips()},
+                                {"replay_frames", market.replay_frames()},
+                                {"replay_dropped", market.replay_dropped()},
                                 {"active_instruments", market.active_instruments()}};
   json::array tokens;
   for (const auto& t : market.instruments()) {

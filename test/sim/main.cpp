@@ -57,6 +57,17 @@ int run(const sim::sim_options& options) {
     }
   }
 
+  // --replay: the recording must open (and be one) before we listen.
+  std::optional<gateway::recording_reader> replay;
+  if (options.replay) {
+    auto reader = gateway::recording_reader::open(*options.replay);
+    if (auto* error = std::get_if<std::string>(&reader)) {
+      log::error("sim", "cannot replay", {{"error", *error}});
+      return 1;
+    }
+    replay.emplace(std::get<gateway::recording_reader>(std::move(reader)));
+  }
+
   asio::io_context ioc(1);
   // On the heap so that a shutdown that cannot drain (below) can leave it
   // alive while the io_context destroys the remaining coroutine frames.
@@ -87,7 +98,11 @@ int run(const sim::sim_options& options) {
     ioc.stop();
   });
   asio::co_spawn(ioc, server->run_acceptor(), log_exception);
-  asio::co_spawn(ioc, server->run_market(), log_exception);
+  if (replay) {
+    asio::co_spawn(ioc, server->run_replay(std::move(*replay)), log_exception);
+  } else {
+    asio::co_spawn(ioc, server->run_market(), log_exception);
+  }
   ioc.run();
 
   // Drain: stop() closed every socket, so the remaining coroutines finish

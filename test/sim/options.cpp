@@ -39,6 +39,7 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
   std::string tls_dir;
   std::string auth = "any";
   std::string level = "info";
+  std::string replay;
   po::options_description desc(
       "tickgate-sim: a SmartStream + SmartAPI login simulator\n"
       "usage: tickgate-sim --listen HOST:PORT (--tls-dir DIR | --plain) [options]");
@@ -61,7 +62,9 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
     ("max-queue-bytes", po::value(&o.max_queue_bytes)->default_value(o.max_queue_bytes), "unsent bytes per connection before it is closed as a slow client")
     ("write-timeout-ms", po::value(&o.write_timeout_ms)->default_value(o.write_timeout_ms), "a write taking longer closes the connection as a slow client")
     ("idle-timeout-s", po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s), "close a feed connection silent for this long (0: never)")
-    ("login-error-status", po::value(&o.login_error_status)->default_value(o.login_error_status), "HTTP status of login failure envelopes (SmartAPI: 200)");
+    ("login-error-status", po::value(&o.login_error_status)->default_value(o.login_error_status), "HTTP status of login failure envelopes (SmartAPI: 200)")
+    ("replay", po::value(&replay), "serve the frames of this tickgate recording (FILE.ticks) at their recorded pace instead of the random market")
+    ("replay-loop", po::bool_switch(&o.replay_loop), "with --replay: start again at the end of the recording");
   // clang-format on
   po::variables_map vm;
   try {
@@ -76,6 +79,8 @@ parse_outcome parse_sim_options(int argc, const char* const* argv) {
     return option_error{e.what()};
   }
   if (!parse_listen(listen, o)) return option_error{"--listen must be HOST:PORT"};
+  if (!replay.empty()) o.replay = replay;
+  if (o.replay_loop && !o.replay) return option_error{"--replay-loop needs --replay FILE"};
   const bool plain = vm["plain"].as<bool>();
   if (plain == !tls_dir.empty()) return option_error{"exactly one of --tls-dir DIR or --plain"};
   if (!plain) o.tls_dir = tls_dir;

@@ -4,7 +4,7 @@
 //                [--auth-style bearer|raw|any] [--log-level LEVEL]
 //                [--api-key K] [--client-code C] [--pin P] [--totp-secret S]
 //                [--max-queue-bytes N] [--write-timeout-ms N] [--idle-timeout-s N]
-//                [--login-error-status N]
+//                [--login-error-status N] [--replay FILE [--replay-loop]]
 #pragma once
 
 #include "storage/log.hpp"
@@ -40,6 +40,11 @@ struct sim_options {
   // 0: never.
   std::uint32_t idle_timeout_s = 60;
   unsigned login_error_status = 200;  // HTTP status of failure envelopes (§6.1)
+  // A tickgate recording (gateway/recording.hpp) to serve instead of the
+  // random market: each recorded frame's tick goes to the subscribers of its
+  // instrument at the recorded pace, from the first subscription on.
+  std::optional<std::filesystem::path> replay;
+  bool replay_loop = false;  // start again at the end of the file
 };
 
 // Outcome of parsing: options to run with, text to print and exit 0 (--help),

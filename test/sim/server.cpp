@@ -20,6 +20,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <exception>
 
 namespace tickgate::sim {
@@ -461,6 +462,51 @@ awaitable<void> server::run_market() {
     const auto at = std::chrono::steady_clock::now();
     if (faults_.stalled(at)) continue;  // a stall began or grew while waiting
     fanout_.run_due(at, wall_clock_ms());
+  }
+}
+
+awaitable<void> server::run_replay(gateway::recording_reader reader) {
+  // Nobody to send to before the first subscription: wait for one.
+  while (!stopping_ && fanout_.active_instruments() == 0) {
+    market_timer_.expires_after(std::chrono::milliseconds(20));
+    co_await market_timer_.async_wait(as_tuple(use_awaitable));
+  }
+  const auto path = options_.replay.value_or(std::filesystem::path());
+  log::info("sim", "replay started", {{"file", path.string()}});
+  std::int64_t previous_us = 0;
+  bool first = true;
+  auto next = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    auto record = reader.next();
+    if (!record) {
+      log::info("sim", "replay reached the end of the recording",
+                {{"frames", fanout_.replay_frames()}, {"dropped", fanout_.replay_dropped()},
+                 {"corrupt", reader.corrupt()}});
+      if (!options_.replay_loop || reader.corrupt()) co_return;
+      auto reopened = gateway::recording_reader::open(path);
+      if (auto* error = std::get_if<std::string>(&reopened)) {
+        log::error("sim", "cannot reopen the recording", {{"error", *error}});
+        co_return;
+      }
+      reader = std::get<gateway::recording_reader>(std::move(reopened));
+      first = true;
+      continue;
+    }
+    if (!first) {
+      const auto gap = std::chrono::microseconds(
+          std::clamp<std::int64_t>(record->received_us - previous_us, 0, 10'000'000));
+      next += gap;
+    } else {
+      next = std::chrono::steady_clock::now();
+    }
+    first = false;
+    previous_us = record->received_us;
+    if (next > std::chrono::steady_clock::now() || faults_.stalled(std::chrono::steady_clock::now())) {
+      market_timer_.expires_at(std::max(next, faults_.stall_end()));
+      co_await market_timer_.async_wait(as_tuple(use_awaitable));
+      if (stopping_) break;
+    }
+    fanout_.emit_recorded(record->frame);
   }
 }
 

@@ -11,6 +11,8 @@
 // themselves in `connections()` while they run.
 #pragma once
 
+#include "gateway/replay.hpp"
+
 #include "test/sim/faults.hpp"
 #include "test/sim/feed_connection.hpp"
 #include "test/sim/options.hpp"
@@ -63,6 +65,10 @@ public:
 
   boost::asio::awaitable<void> run_acceptor();
   boost::asio::awaitable<void> run_market();
+  // --replay: waits for the first subscription, then sends every recorded
+  // frame to its instrument's subscribers at the recorded pace (gaps capped
+  // at 10 s), from the start again with --replay-loop. Faults (stall) apply.
+  boost::asio::awaitable<void> run_replay(gateway::recording_reader reader);
 
   // Closes the acceptor, aborts every feed connection, closes every socket
   // still in its TLS handshake or HTTP phase, stops the market: afterwards

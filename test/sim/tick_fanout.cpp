@@ -101,6 +101,27 @@ void tick_fanout::emit(instrument_state& s, std::int64_t now_ms) {
   s.model.advance(now_ms);
   ++ticks_generated_;
   s.model.fill(tick_);
+  fan_out(s);
+}
+
+std::size_t tick_fanout::emit_recorded(std::span<const std::byte> frame) {
+  protocol::tick recorded;
+  if (protocol::decode_frame(frame, recorded)) {
+    ++replay_dropped_;
+    return 0;
+  }
+  const auto it = instruments_.find(
+      {recorded.exchange_type, std::string(canonical_token(recorded.exchange_type, recorded.token.view()))});
+  if (it == instruments_.end() || it->second.subscribers.empty()) {
+    ++replay_dropped_;
+    return 0;
+  }
+  ++replay_frames_;
+  tick_ = recorded;
+  return fan_out(it->second);
+}
+
+std::size_t tick_fanout::fan_out(instrument_state& s) {
   const std::size_t forms = s.forms.size();
   slot_offset_.assign(4 * forms, npos);
   slot_size_.resize(4 * forms);
@@ -125,6 +146,7 @@ void tick_fanout::emit(instrument_state& s, std::int64_t now_ms) {
     sub.conn->enqueue(std::string_view(encoded_).substr(slot_offset_[slot], slot_size_[slot]));
     ++frames_fanned_out_;
   }
+  return s.subscribers.size();
 }
 
 std::size_t tick_fanout::run_due(clock::time_point now, std::int64_t now_ms) {

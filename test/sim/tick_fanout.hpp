@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -48,6 +49,16 @@ public:
   // Emits one tick of every instrument that has subscribers, due or not
   // (benchmarks and tests that want ticks on demand).
   std::size_t tick_all(std::int64_t now_ms);
+
+  // Replay (tickgate-sim --replay): decodes one recorded frame and sends its
+  // tick to the current subscribers of its instrument, each in its own mode
+  // and token spelling (fields that the recorded mode does not carry are
+  // zero in a richer mode). Returns the frames fanned out; a frame that does
+  // not decode, or whose instrument has no subscriber, is dropped and
+  // counted (replay_dropped).
+  std::size_t emit_recorded(std::span<const std::byte> frame);
+  std::uint64_t replay_frames() const noexcept { return replay_frames_; }
+  std::uint64_t replay_dropped() const noexcept { return replay_dropped_; }
 
   // How often the server should call run_due: the tick interval, clamped to
   // [1 ms, 50 ms].
@@ -91,6 +102,8 @@ private:
   void activate(instrument_state& s, clock::time_point now);
   void deactivate(instrument_state& s);
   void emit(instrument_state& s, std::int64_t now_ms);
+  // Encodes tick_ once per (mode, spelling) and copies it to every subscriber.
+  std::size_t fan_out(instrument_state& s);
 
   std::uint64_t seed_;
   double rate_;
@@ -110,6 +123,8 @@ private:
   std::uint64_t frames_encoded_ = 0;
   std::uint64_t frames_fanned_out_ = 0;
   std::uint64_t schedule_slips_ = 0;
+  std::uint64_t replay_frames_ = 0;
+  std::uint64_t replay_dropped_ = 0;
 };
 
 }  // namespace tickgate::sim

@@ -1,0 +1,30 @@
+// /metrics: the gateway's counters in the Prometheus text exposition format
+// (version 0.0.4). Families (all prefixed tickgate_):
+// - frames_received_total, frame_bytes_received_total, ticks_decoded_total
+//   and ticks_routed_total{mode,exchange}, decode_errors_total{reason},
+//   unknown_instrument_ticks_total;
+// - feed_*{connection}: connected, connects/reconnects/connect_failures/
+//   disconnects, frames, ticks, idle timeouts, stalls, handshake refusals,
+//   server errors; feed_subscribed_tokens; feed_logins_total{result};
+//   feed_recovery_seconds (disconnect → first tick again, histogram);
+// - redis_* per connection and per sink (storage/stats_report.hpp): writes,
+//   drops, buffered bytes, round-trip and frame→Redis (origin_to_ack)
+//   latency histograms; sink_records_total{sink};
+// - http_*: connections, requests by status; recording_* and run_*;
+// - process_resident_memory_bytes, process_start_time_seconds, uptime.
+// No label value ever comes from a request or a secret.
+#pragma once
+
+#include <string>
+
+namespace tickgate::gateway {
+
+class app;
+
+std::string render_metrics(app& a);
+
+// Resident set size of this process in bytes (/proc/self/statm), 0 when
+// unavailable.
+std::uint64_t process_rss_bytes();
+
+}  // namespace tickgate::gateway

@@ -1,0 +1,138 @@
+#include "gateway/recorder.hpp"
+
+#include "gateway/ist_time.hpp"
+#include "gateway/recording.hpp"
+#include "storage/log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace tickgate::gateway {
+
+recorder::recorder(boost::asio::any_io_executor ex, recording_config cfg)
+    : config_(std::move(cfg)), timer_(std::move(ex)) {
+  buffer_.reserve(flush_bytes + 64 * 1024);
+}
+
+recorder::~recorder() {
+  *alive_ = false;
+  stop();
+}
+
+std::filesystem::path recorder::file_for(const std::filesystem::path& data_dir,
+                                         std::string_view database_name) {
+  return data_dir / (std::string(database_name) + ".ticks");
+}
+
+bool recorder::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    fail("cannot create recording.data_dir " + config_.data_dir.string() + ": " + ec.message());
+    return false;
+  }
+  started_ = true;
+  stats_.active = true;
+  log::info("recorder", "recording live frames",
+            {{"data_dir", config_.data_dir.string()},
+             {"database_name", config_.database_name.empty() ? std::string("N_<IST date>")
+                                                              : config_.database_name}});
+  return true;
+}
+
+void recorder::stop() {
+  if (file_ != nullptr) {
+    flush();
+    if (file_ != nullptr) {
+      std::fclose(file_);
+      file_ = nullptr;
+    }
+  }
+  started_ = false;
+  stats_.active = false;
+  timer_.cancel();
+}
+
+void recorder::fail(std::string what) {
+  ++stats_.errors;
+  stats_.last_error = what;
+  log::error("recorder", "recording stopped", {{"error", what}});
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+  buffer_.clear();
+  started_ = false;
+  stats_.active = false;
+}
+
+bool recorder::open_for(std::int64_t received_us) {
+  std::string session = config_.database_name;
+  if (session.empty()) {
+    session = live_session_name(received_us);
+    constexpr std::int64_t day_us = 86'400'000'000;
+    const std::int64_t local = received_us + ist_offset_seconds * 1'000'000;
+    const std::int64_t day_start_local = local - ((local % day_us) + day_us) % day_us;
+    day_from_us_ = day_start_local - ist_offset_seconds * 1'000'000;
+    day_until_us_ = day_from_us_ + day_us;
+  }
+  if (file_ != nullptr) {
+    flush();
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = nullptr;
+  }
+  const auto path = file_for(config_.data_dir, session);
+  file_ = std::fopen(path.c_str(), "ab");
+  if (file_ == nullptr) {
+    fail("cannot open " + path.string() + ": " + std::strerror(errno));
+    return false;
+  }
+  session_ = session;
+  stats_.file = path.string();
+  ++stats_.files;
+  // A new (empty) file gets the magic; an existing one is appended to.
+  if (std::ftell(file_) == 0) buffer_.append(recording_magic);
+  log::info("recorder", "recording to file", {{"file", stats_.file}});
+  return true;
+}
+
+void recorder::on_frame(std::span<const std::byte> frame, std::int64_t received_us) {
+  if (!started_ || frame.empty() || frame.size() > max_recorded_frame_bytes) return;
+  const bool follows_date = config_.database_name.empty();
+  if (file_ == nullptr ||
+      (follows_date && (received_us < day_from_us_ || received_us >= day_until_us_))) {
+    if (!open_for(received_us)) return;
+  }
+  append_recording_record(buffer_, frame, received_us);
+  ++stats_.frames;
+  if (buffer_.size() >= flush_bytes) {
+    flush();
+  } else {
+    arm_timer();
+  }
+}
+
+void recorder::flush() {
+  if (file_ == nullptr || buffer_.empty()) return;
+  const std::size_t n = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  if (n != buffer_.size() || std::fflush(file_) != 0) {
+    fail("cannot write " + stats_.file + ": " + std::strerror(errno));
+    return;
+  }
+  stats_.bytes += n;
+  buffer_.clear();
+}
+
+void recorder::arm_timer() {
+  if (timer_armed_) return;
+  timer_armed_ = true;
+  timer_.expires_after(flush_interval);
+  timer_.async_wait([this, alive = alive_](const boost::system::error_code&) {
+    if (!*alive) return;
+    timer_armed_ = false;
+    flush();
+  });
+}
+
+}  // namespace tickgate::gateway
