@@ -31,7 +31,8 @@
 //     ticks/s spread over the tokens, for --process-seconds (or --soak
 //     SECONDS): the gateway process's CPU per tick and RSS with everything
 //     included (TLS, WebSocket, logging), RSS sampled every tenth (drift =
-//     last vs first), then a drain and the loss check (every stream holds
+//     last vs first), its origin_to_ack latency from GET /stats (since
+//     start-up), then a drain and the loss check (every stream holds
 //     sequences 1..n in n entries).
 //
 // Prints a table and, last, one machine-readable line:
@@ -45,6 +46,7 @@
 #include "storage/histogram.hpp"
 #include "storage/log.hpp"
 #include "test/bench/synthetic_market.hpp"
+#include "test/support/http_client.hpp"
 #include "test/support/process.hpp"
 #include "test/support/redis_client.hpp"
 #include "test/support/redis_server.hpp"
@@ -62,6 +64,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -126,6 +129,8 @@ struct phase_result {
   std::uint64_t errors = 0;
   double rss = 0;
   std::vector<double> rss_samples;
+  // The process phase: p50, p99, p99.9, max from the gateway's /stats.
+  std::optional<std::array<std::uint64_t, 4>> process_latency;
   std::string loss;  // "" when nothing was lost, else what
 };
 
@@ -372,6 +377,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   so.extra_args = {"--log-level", "warn"};
   test::simulator sim(so);
 
+  const std::uint16_t http_port = test::free_loopback_port();
   const auto master = dir / "scrip_master.json";
   std::ofstream(master) << scrip_master_json(market);
   boost::json::array subscribe;
@@ -390,7 +396,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
       {"feed", {{"stall_market_hours_only", false}}},
       {"instruments", {{"scrip_master", master.string()}, {"subscribe", subscribe}}},
       {"redis", {{"url", url}}},
-      {"http", {{"enabled", false}}},
+      {"http", {{"listen", "127.0.0.1:" + std::to_string(http_port)}}},
       {"log", {{"level", "warn"}}},
   };
   const auto config_path = dir / "tickgate.json";
@@ -435,6 +441,22 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   }
   const double cpu1 = process_cpu_seconds(pid);
   const std::int64_t stored1 = stored();
+  // The gateway's own frame-received → Redis-acknowledged histogram, from
+  // GET /stats (since start-up, subscription burst included).
+  try {
+    const auto reply = test::http_call(http_port, "GET", "/stats");
+    const auto stats = boost::json::parse(reply.body);
+    const auto* conns = stats.as_object().at("redis").as_object().at("connections").as_array().data();
+    const auto& c = conns[0].as_object();
+    const auto& lat = c.at("latency_us").as_object().at("origin_to_ack").as_object();
+    r.process_latency = {lat.at("p50").to_number<std::uint64_t>(), lat.at("p99").to_number<std::uint64_t>(),
+                         lat.at("p999").to_number<std::uint64_t>(), lat.at("max").to_number<std::uint64_t>()};
+    r.dropped = c.at("dropped_commands").to_number<std::uint64_t>();
+    r.commands = c.at("commands").to_number<std::uint64_t>();
+    r.writes = c.at("writes").to_number<std::uint64_t>();
+  } catch (const std::exception& e) {
+    std::cerr << "GET /stats: " << e.what() << "\n";
+  }
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   r.ticks = static_cast<std::size_t>(stored1 - stored0);
   r.cpu = cpu1 - cpu0;
@@ -443,6 +465,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   const int status = gateway.stop(10s);
   std::ostringstream problems;
   if (status != 0) problems << "tickgate exited with " << status << "; ";
+  if (r.dropped != 0) problems << r.dropped << " commands dropped (outage bound: Redis fell behind); ";
   std::size_t gaps = 0;
   for (std::size_t i = 1; i < exists.size(); ++i) {
     const std::int64_t len = db.integer({"XLEN", exists[i]});
@@ -482,6 +505,10 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
 }
 
 std::string quantile_text(const phase_result& r, double q) {
+  if (r.process_latency) {
+    const auto& l = *r.process_latency;
+    return std::to_string(q >= 1 ? l[3] : q >= 0.999 ? l[2] : q >= 0.99 ? l[1] : l[0]);
+  }
   if (r.latency.count() == 0) return "-";
   return std::to_string(q >= 1 ? r.latency.max() : r.latency.quantile(q));
 }
