@@ -94,7 +94,8 @@ bool token_less(const std::string& a, const std::string& b) {
 
 json::value parse_body(const http_request& req) {
   const auto ct = req[http::field::content_type];
-  if (!ct.empty() && !iequals(ct.substr(0, std::min<std::size_t>(ct.size(), 16)), "application/json")) {
+  if (!ct.empty() &&
+      !iequals(ct.substr(0, std::min<std::size_t>(ct.size(), 16)), "application/json")) {
     fail(415, "unsupported_media_type", "the body must be application/json");
   }
   if (req.body().empty()) fail(400, "bad_json", "the request body is empty; JSON expected");
@@ -134,7 +135,8 @@ query parse_target(std::string_view target) {
   query q;
   q.path = std::string(parsed->encoded_path());
   for (const auto& p : parsed->params()) {
-    if (q.find(p.key) != nullptr) fail(400, "bad_query", "query parameter \"" + p.key + "\" given twice");
+    if (q.find(p.key) != nullptr)
+      fail(400, "bad_query", "query parameter \"" + p.key + "\" given twice");
     q.params.emplace_back(p.key, p.value);
   }
   return q;
@@ -183,7 +185,8 @@ json::object describe(const app& a, const desired_subscription& s) {
   return o;
 }
 
-std::vector<desired_subscription> resolve_body(app& a, const json::value& body, bool for_subscribe) {
+std::vector<desired_subscription> resolve_body(app& a, const json::value& body,
+                                               bool for_subscribe) {
   if (!body.is_array()) {
     fail(400, "bad_request",
          "the body must be a JSON array of symbols ([\"HDFC\",\"ICICIBANK\"]) or of objects "
@@ -214,7 +217,8 @@ std::vector<desired_subscription> resolve_body(app& a, const json::value& body, 
           fail(400, "bad_request",
                origin + ": unknown key \"" + key + "\" (expected symbol, token, exchange, mode)");
         }
-        if (!kv.value().is_string()) fail(400, "bad_request", origin + "." + key + ": must be a string");
+        if (!kv.value().is_string())
+          fail(400, "bad_request", origin + "." + key + ": must be a string");
         const std::string value(kv.value().as_string());
         if (key == "symbol") spec.symbol = value;
         if (key == "token") spec.token = value;
@@ -245,14 +249,16 @@ std::vector<desired_subscription> resolve_body(app& a, const json::value& body, 
 
 void require_no_params(const query& q) {
   if (!q.params.empty()) {
-    fail(400, "bad_query", "this route takes no query parameters (got \"" + q.params.front().first + "\")");
+    fail(400, "bad_query",
+         "this route takes no query parameters (got \"" + q.params.front().first + "\")");
   }
 }
 
 // --- read-only routes -------------------------------------------------------
 
 asio::awaitable<http_response> get_root(route_context& c) {
-  const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.a.started_at());
+  const auto uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - c.a.started_at());
   json::object o{{"service", "tickgate"},
                  {"version", TICKGATE_VERSION},
                  {"status", "running"},
@@ -287,7 +293,8 @@ asio::awaitable<http_response> get_health(route_context& c) {
 asio::awaitable<http_response> get_ready(route_context& c) {
   const bool redis_ok = c.a.redis().all_connected();
   const bool feed_ok = !c.a.cfg().feed.enabled || c.a.market_feed().ready();
-  json::object o{{"ready", redis_ok && feed_ok}, {"redis_connected", redis_ok}, {"feed_subscribed", feed_ok}};
+  json::object o{
+      {"ready", redis_ok && feed_ok}, {"redis_connected", redis_ok}, {"feed_subscribed", feed_ok}};
   if (redis_ok && feed_ok) co_return json_response(c.req.version(), 200, o);
   o["error"] = json::object{{"code", "not_ready"},
                             {"message", !redis_ok ? "Redis is not connected"
@@ -342,7 +349,8 @@ asio::awaitable<http_response> get_stats(route_context& c) {
   json::object o = seed_status(a);
   json::array symbols;
   for (const desired_subscription* s : a.market_feed().plan().all()) {
-    const protocol::instrument* i = a.instruments().find_by_token(s->key.exchange_type, s->key.token);
+    const protocol::instrument* i =
+        a.instruments().find_by_token(s->key.exchange_type, s->key.token);
     symbols.push_back(json::value(i != nullptr ? i->symbol : s->key.token));
   }
   o["symbols"] = std::move(symbols);
@@ -354,18 +362,17 @@ asio::awaitable<http_response> get_stats(route_context& c) {
   const login_stats& ls = a.market_feed().login();
   json::object server_errors;
   for (const auto& [code, n] : a.market_feed().server_error_counts()) server_errors[code] = n;
-  o["feed"] = json::object{
-      {"enabled", a.cfg().feed.enabled},
-      {"ready", a.market_feed().ready()},
-      {"connections", std::move(conns)},
-      {"server_errors", std::move(server_errors)},
-      {"login", json::object{{"attempts", ls.attempts},
-                             {"succeeded", ls.succeeded},
-                             {"rejected", ls.rejected},
-                             {"rate_limited", ls.rate_limited},
-                             {"failed", ls.failed},
-                             {"refreshes", ls.refreshes},
-                             {"last_error", ls.last_error}}}};
+  o["feed"] = json::object{{"enabled", a.cfg().feed.enabled},
+                           {"ready", a.market_feed().ready()},
+                           {"connections", std::move(conns)},
+                           {"server_errors", std::move(server_errors)},
+                           {"login", json::object{{"attempts", ls.attempts},
+                                                  {"succeeded", ls.succeeded},
+                                                  {"rejected", ls.rejected},
+                                                  {"rate_limited", ls.rate_limited},
+                                                  {"failed", ls.failed},
+                                                  {"refreshes", ls.refreshes},
+                                                  {"last_error", ls.last_error}}}};
 
   const router_stats& rs = a.router().stats();
   std::uint64_t decoded = 0;
@@ -399,9 +406,9 @@ asio::awaitable<http_response> get_stats(route_context& c) {
   }
   if (const recorder* r = a.frame_recorder()) {
     const recorder_stats& st = r->stats();
-    o["recording"] = json::object{{"active", st.active},   {"file", st.file},
-                                  {"frames", st.frames},   {"bytes", st.bytes},
-                                  {"errors", st.errors},   {"last_error", st.last_error}};
+    o["recording"] =
+        json::object{{"active", st.active}, {"file", st.file},     {"frames", st.frames},
+                     {"bytes", st.bytes},   {"errors", st.errors}, {"last_error", st.last_error}};
   } else {
     o["recording"] = json::object{{"active", false}};
   }
@@ -431,7 +438,9 @@ asio::awaitable<http_response> get_metrics(route_context& c) {
 
 // --- Redis reads ------------------------------------------------------------
 
-storage::connection& list_connection(app& a) { return a.redis().for_db(a.cfg().redis.lists.db); }
+storage::connection& list_connection(app& a) {
+  return a.redis().for_db(a.cfg().redis.lists.db);
+}
 
 [[noreturn]] void redis_failed(const boost::system::error_code& ec) {
   fail(503, "redis_unavailable", "Redis: " + ec.message());
@@ -515,7 +524,8 @@ asio::awaitable<http_response> get_redis_ticks(route_context& c) {
   }
   for (const auto& [k, v] : c.q.params) {
     if (k != "limit" && k != "token" && k != "database_name") {
-      fail(400, "bad_query", "unknown query parameter \"" + k + "\" (expected limit, token, database_name)");
+      fail(400, "bad_query",
+           "unknown query parameter \"" + k + "\" (expected limit, token, database_name)");
     }
   }
   const std::uint64_t limit = parse_limit(c.q);
@@ -584,13 +594,15 @@ asio::awaitable<http_response> get_option_tokens(route_context& c) {
   const std::string prefix = "ticks:" + session + ":optiontick:";
   const auto keys = co_await scan_keys(list_connection(c.a), prefix + "*");
   std::vector<std::string> tokens;
+  tokens.reserve(keys.size());
   for (const std::string& k : keys) tokens.push_back(k.substr(prefix.size()));
   std::sort(tokens.begin(), tokens.end(), token_less);
   json::array list;
   for (auto& t : tokens) list.push_back(json::value(t));
   const std::size_t n = list.size();
-  co_return json_response(c.req.version(), 200,
-                          json::object{{"tokens", std::move(list)}, {"total_count", n}, {"database_name", session}});
+  co_return json_response(
+      c.req.version(), 200,
+      json::object{{"tokens", std::move(list)}, {"total_count", n}, {"database_name", session}});
 }
 
 // --- mutating routes --------------------------------------------------------
@@ -670,7 +682,8 @@ asio::awaitable<http_response> post_start_run(route_context& c) {
       interval = v;
     } else {
       fail(400, "bad_request",
-           "unknown key \"" + std::string(kv.key()) + "\" (expected database_name, interval_seconds)");
+           "unknown key \"" + std::string(kv.key()) +
+               "\" (expected database_name, interval_seconds)");
     }
   }
   if (name.empty()) fail(400, "bad_request", "database_name is required");
@@ -751,7 +764,8 @@ bool authorized(const app& a, const http_request& req) {
   if (it == req.end()) return false;
   const std::string_view value = it->value();
   constexpr std::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size() || !iequals(value.substr(0, scheme.size()), scheme)) return false;
+  if (value.size() <= scheme.size() || !iequals(value.substr(0, scheme.size()), scheme))
+    return false;
   std::string_view candidate = value.substr(scheme.size());
   while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
   return token.equals(candidate);
@@ -778,14 +792,16 @@ asio::awaitable<http_response> control_api::handle(const http_request& req) {
     if (found == nullptr) {
       if (allow.empty()) fail(404, "not_found", "no route " + q.path.substr(0, 200));
       auto res = make_error_response(version, 405, "method_not_allowed",
-                                     std::string(req.method_string().substr(0, 20)) + " is not allowed on " +
-                                         q.path.substr(0, 200) + " (allowed: " + allow + ")");
+                                     std::string(req.method_string().substr(0, 20)) +
+                                         " is not allowed on " + q.path.substr(0, 200) +
+                                         " (allowed: " + allow + ")");
       res.set(http::field::allow, allow);
       co_return res;
     }
     if (found->method == http::verb::post && !authorized(app_, req)) {
-      auto res = make_error_response(version, 401, "unauthorized",
-                                     "this route needs \"Authorization: Bearer <token>\" with the API token");
+      auto res = make_error_response(
+          version, 401, "unauthorized",
+          "this route needs \"Authorization: Bearer <token>\" with the API token");
       res.set(http::field::www_authenticate, "Bearer realm=\"tickgate\"");
       co_return res;
     }

@@ -26,8 +26,8 @@ class app;
 
 class control_api {
 public:
-  static constexpr std::uint64_t max_limit = 10'000;       // ?limit= on /api/redis-ticks
-  static constexpr std::uint64_t default_limit = 100;      // seed default
+  static constexpr std::uint64_t max_limit = 10'000;   // ?limit= on /api/redis-ticks
+  static constexpr std::uint64_t default_limit = 100;  // seed default
 
   explicit control_api(app& a);
 

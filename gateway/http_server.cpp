@@ -13,8 +13,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <array>
 #include <chrono>
@@ -41,7 +41,7 @@ http_response make_error_response(unsigned version, unsigned status, std::string
 }
 
 struct http_server::state {
-  state(asio::any_io_executor e, const http_config& c, handler h)
+  state(const asio::any_io_executor& e, const http_config& c, handler h)
       : ex(e), cfg(c), on_request(std::move(h)), acceptor(e) {}
   asio::any_io_executor ex;
   http_config cfg;
@@ -52,10 +52,12 @@ struct http_server::state {
   bool stopped = false;
 };
 
-http_server::http_server(asio::any_io_executor ex, const http_config& cfg, handler h)
+http_server::http_server(const asio::any_io_executor& ex, const http_config& cfg, handler h)
     : state_(std::make_shared<state>(ex, cfg, std::move(h))) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
 boost::system::error_code http_server::listen() {
   const http_config& cfg = state_->cfg;
@@ -80,7 +82,7 @@ boost::system::error_code http_server::listen() {
 }
 
 void http_server::start() {
-  asio::co_spawn(state_->ex, accept_loop(state_), [](std::exception_ptr e) {
+  asio::co_spawn(state_->ex, accept_loop(state_), [](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -102,7 +104,9 @@ tcp::endpoint http_server::local_endpoint() const {
   return state_->acceptor.local_endpoint(ec);
 }
 
-const http_server_stats& http_server::stats() const noexcept { return state_->stats; }
+const http_server_stats& http_server::stats() const noexcept {
+  return state_->stats;
+}
 
 asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
   while (!s->stopped) {
@@ -115,7 +119,7 @@ asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
       co_await pause.async_wait(as_tuple(use_awaitable));
       continue;
     }
-    asio::co_spawn(s->ex, serve(s, std::move(socket)), [](std::exception_ptr e) {
+    asio::co_spawn(s->ex, serve(s, std::move(socket)), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -135,7 +139,8 @@ std::string_view path_of(std::string_view target) {
 void log_request(const http_request& req, unsigned status, std::int64_t micros,
                  const std::string& peer) {
   const bool quiet = status < 400 && req.method() == http::verb::get;
-  const log::level l = status >= 500 ? log::level::warn : (quiet ? log::level::debug : log::level::info);
+  const log::level l =
+      status >= 500 ? log::level::warn : (quiet ? log::level::debug : log::level::info);
   if (!log::enabled(l)) return;
   std::string_view path = path_of(req.target());
   if (path.size() > 200) path = path.substr(0, 200);
@@ -155,7 +160,7 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.expires_after(std::chrono::milliseconds(500));
-  std::array<char, 16 * 1024> sink;
+  std::array<char, std::size_t{16} * 1024> sink;
   std::size_t discarded = 0;
   while (discarded < (4u << 20)) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
@@ -211,7 +216,8 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
     // rest.
     stream.expires_after(first ? s->cfg.read_timeout : s->cfg.idle_timeout);
     first = false;
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
     if (!ec && !parser.is_done()) {
       stream.expires_after(s->cfg.read_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
@@ -232,7 +238,8 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
       if (ec == http::error::header_limit) {
         status = 431;
         code = "header_too_large";
-        message = "request header larger than " + std::to_string(s->cfg.max_header_bytes) + " bytes";
+        message =
+            "request header larger than " + std::to_string(s->cfg.max_header_bytes) + " bytes";
         ++s->stats.header_too_large;
       } else if (ec == http::error::body_limit) {
         status = 413;
@@ -243,7 +250,8 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
         ++s->stats.bad_requests;
       }
       ++s->stats.responses_by_status[status];
-      log::info("http", "request refused", {{"status", status}, {"error", ec.message()}, {"peer", peer}});
+      log::info("http", "request refused",
+                {{"status", status}, {"error", ec.message()}, {"peer", peer}});
       auto res = make_error_response(11, status, code, message);
       res.keep_alive(false);
       stream.expires_after(s->cfg.write_timeout);

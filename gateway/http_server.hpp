@@ -69,7 +69,7 @@ class http_server {
 public:
   using handler = std::function<boost::asio::awaitable<http_response>(const http_request&)>;
 
-  http_server(boost::asio::any_io_executor ex, const http_config& cfg, handler h);
+  http_server(const boost::asio::any_io_executor& ex, const http_config& cfg, handler h);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -42,7 +42,8 @@ void label_value(std::string& out, std::string_view v) {
 
 template <class Number>
 void sample(std::string& out, std::string_view name,
-            std::initializer_list<std::pair<std::string_view, std::string_view>> labels, Number value) {
+            std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+            Number value) {
   out += "tickgate_";
   out += name;
   if (labels.size() > 0) {
@@ -112,7 +113,7 @@ std::uint64_t process_rss_bytes() {
 
 std::string render_metrics(app& a) {
   std::string out;
-  out.reserve(64 * 1024);
+  out.reserve(std::size_t{64} * 1024);
 
   // --- ticks ---
   const router_stats& rs = a.router().stats();
@@ -120,21 +121,24 @@ std::string render_metrics(app& a) {
   sample(out, "frames_received_total", {}, rs.frames);
   family(out, "frame_bytes_received_total", "counter", "Bytes of binary frames received");
   sample(out, "frame_bytes_received_total", {}, rs.bytes);
-  const auto per_mode_exchange = [&](std::string_view name, std::string_view help,
-                                     const std::array<std::array<std::uint64_t, router_stats::exchange_slots>, 5>& m) {
-    family(out, name, "counter", help);
-    for (std::size_t mode = 1; mode <= 4; ++mode) {
-      for (std::size_t slot = 0; slot < router_stats::exchange_slots; ++slot) {
-        if (m[mode][slot] == 0) continue;
-        sample(out, name,
-               {{"mode", protocol::mode_name(static_cast<protocol::mode>(mode))},
-                {"exchange", exchange_label(exchange_type_of_slot(slot))}},
-               m[mode][slot]);
-      }
-    }
-  };
-  per_mode_exchange("ticks_decoded_total", "Frames decoded to a tick, by mode and exchange", rs.decoded);
-  per_mode_exchange("ticks_routed_total", "Ticks handed to the sinks, by mode and exchange", rs.routed);
+  const auto per_mode_exchange =
+      [&](std::string_view name, std::string_view help,
+          const std::array<std::array<std::uint64_t, router_stats::exchange_slots>, 5>& m) {
+        family(out, name, "counter", help);
+        for (std::size_t mode = 1; mode <= 4; ++mode) {
+          for (std::size_t slot = 0; slot < router_stats::exchange_slots; ++slot) {
+            if (m[mode][slot] == 0) continue;
+            sample(out, name,
+                   {{"mode", protocol::mode_name(static_cast<protocol::mode>(mode))},
+                    {"exchange", exchange_label(exchange_type_of_slot(slot))}},
+                   m[mode][slot]);
+          }
+        }
+      };
+  per_mode_exchange("ticks_decoded_total", "Frames decoded to a tick, by mode and exchange",
+                    rs.decoded);
+  per_mode_exchange("ticks_routed_total", "Ticks handed to the sinks, by mode and exchange",
+                    rs.routed);
   family(out, "ticks_routed_all_total", "counter", "Ticks handed to the sinks");
   sample(out, "ticks_routed_all_total", {}, rs.routed_total);
   family(out, "decode_errors_total", "counter", "Frames that failed to decode, by reason");
@@ -145,7 +149,8 @@ std::string render_metrics(app& a) {
         protocol::make_error_code(static_cast<protocol::errc>(code)).message();
     sample(out, "decode_errors_total", {{"reason", reason}}, rs.decode_errors_by_code[code]);
   }
-  family(out, "unknown_instrument_ticks_total", "counter", "Ticks for tokens not in the scrip master");
+  family(out, "unknown_instrument_ticks_total", "counter",
+         "Ticks for tokens not in the scrip master");
   sample(out, "unknown_instrument_ticks_total", {}, rs.unknown_instrument);
 
   // --- feed ---
@@ -155,19 +160,31 @@ std::string render_metrics(app& a) {
     std::uint64_t feed_connection_stats::*field;
   };
   static constexpr feed_counter feed_counters[] = {
-      {"feed_connects_total", "counter", "Successful WebSocket handshakes", &feed_connection_stats::connects},
-      {"feed_connect_failures_total", "counter", "Failed connection attempts", &feed_connection_stats::connect_failures},
-      {"feed_disconnects_total", "counter", "Established connections lost", &feed_connection_stats::disconnects},
-      {"feed_handshake_401_total", "counter", "Handshakes refused with 401", &feed_connection_stats::handshake_401},
-      {"feed_handshake_429_total", "counter", "Handshakes refused with 429", &feed_connection_stats::handshake_429},
-      {"feed_idle_timeouts_total", "counter", "Reconnects after no frame for idle_timeout", &feed_connection_stats::idle_timeouts},
-      {"feed_stalls_total", "counter", "Reconnects after no tick in the regular session", &feed_connection_stats::stalls},
+      {"feed_connects_total", "counter", "Successful WebSocket handshakes",
+       &feed_connection_stats::connects},
+      {"feed_connect_failures_total", "counter", "Failed connection attempts",
+       &feed_connection_stats::connect_failures},
+      {"feed_disconnects_total", "counter", "Established connections lost",
+       &feed_connection_stats::disconnects},
+      {"feed_handshake_401_total", "counter", "Handshakes refused with 401",
+       &feed_connection_stats::handshake_401},
+      {"feed_handshake_429_total", "counter", "Handshakes refused with 429",
+       &feed_connection_stats::handshake_429},
+      {"feed_idle_timeouts_total", "counter", "Reconnects after no frame for idle_timeout",
+       &feed_connection_stats::idle_timeouts},
+      {"feed_stalls_total", "counter", "Reconnects after no tick in the regular session",
+       &feed_connection_stats::stalls},
       {"feed_frames_total", "counter", "Binary frames received", &feed_connection_stats::frames},
-      {"feed_bytes_total", "counter", "Bytes of binary frames received", &feed_connection_stats::bytes},
-      {"feed_ticks_total", "counter", "Frames that decoded to a tick", &feed_connection_stats::ticks},
-      {"feed_oversized_frames_total", "counter", "Frames above max_frame_bytes, discarded", &feed_connection_stats::oversized_frames},
-      {"feed_server_errors_total", "counter", "Error messages from the server", &feed_connection_stats::server_errors},
-      {"feed_pings_sent_total", "counter", "Heartbeat pings sent", &feed_connection_stats::pings_sent},
+      {"feed_bytes_total", "counter", "Bytes of binary frames received",
+       &feed_connection_stats::bytes},
+      {"feed_ticks_total", "counter", "Frames that decoded to a tick",
+       &feed_connection_stats::ticks},
+      {"feed_oversized_frames_total", "counter", "Frames above max_frame_bytes, discarded",
+       &feed_connection_stats::oversized_frames},
+      {"feed_server_errors_total", "counter", "Error messages from the server",
+       &feed_connection_stats::server_errors},
+      {"feed_pings_sent_total", "counter", "Heartbeat pings sent",
+       &feed_connection_stats::pings_sent},
   };
   family(out, "feed_connected", "gauge", "1 while the connection is subscribed");
   for (std::size_t k = 0; k < fs.size(); ++k) {
@@ -199,9 +216,9 @@ std::string render_metrics(app& a) {
   sample(out, "feed_logins_total", {{"result", "rate_limited"}}, ls.rate_limited);
   sample(out, "feed_logins_total", {{"result", "failed"}}, ls.failed);
   // recovery_ms() records milliseconds.
-  histogram_seconds(out, "feed_recovery_seconds", "Disconnect to the first tick again, per reconnect",
-                    a.market_feed().recovery_ms(), 1e3,
-                    {100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000});
+  histogram_seconds(
+      out, "feed_recovery_seconds", "Disconnect to the first tick again, per reconnect",
+      a.market_feed().recovery_ms(), 1e3, {100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000});
 
   // --- Redis and sinks ---
   storage::append_prometheus(out, a.redis());
@@ -213,11 +230,13 @@ std::string render_metrics(app& a) {
     const http_server_stats& hs = h->stats();
     family(out, "http_connections_accepted_total", "counter", "HTTP connections accepted");
     sample(out, "http_connections_accepted_total", {}, hs.connections_accepted);
-    family(out, "http_connections_rejected_total", "counter", "HTTP connections refused (max_connections)");
+    family(out, "http_connections_rejected_total", "counter",
+           "HTTP connections refused (max_connections)");
     sample(out, "http_connections_rejected_total", {}, hs.connections_rejected);
     family(out, "http_connections_open", "gauge", "HTTP connections open");
     sample(out, "http_connections_open", {}, hs.connections_open);
-    family(out, "http_timeouts_total", "counter", "HTTP connections closed by a read, idle or write deadline");
+    family(out, "http_timeouts_total", "counter",
+           "HTTP connections closed by a read, idle or write deadline");
     sample(out, "http_timeouts_total", {}, hs.timeouts);
     family(out, "http_responses_total", "counter", "HTTP responses by status");
     for (const auto& [status, n] : hs.responses_by_status) {

@@ -10,9 +10,9 @@
 
 namespace tickgate::gateway {
 
-recorder::recorder(boost::asio::any_io_executor ex, recording_config cfg)
-    : config_(std::move(cfg)), timer_(std::move(ex)) {
-  buffer_.reserve(flush_bytes + 64 * 1024);
+recorder::recorder(const boost::asio::any_io_executor& ex, recording_config cfg)
+    : config_(std::move(cfg)), timer_(ex) {
+  buffer_.reserve(flush_bytes + std::size_t{64} * 1024);
 }
 
 recorder::~recorder() {
@@ -37,7 +37,7 @@ bool recorder::start() {
   log::info("recorder", "recording live frames",
             {{"data_dir", config_.data_dir.string()},
              {"database_name", config_.database_name.empty() ? std::string("N_<IST date>")
-                                                              : config_.database_name}});
+                                                             : config_.database_name}});
   return true;
 }
 

@@ -26,21 +26,21 @@
 namespace tickgate::gateway {
 
 struct recorder_stats {
-  std::uint64_t frames = 0;   // records appended
-  std::uint64_t bytes = 0;    // bytes written to files (headers included)
-  std::uint64_t files = 0;    // files opened
-  std::uint64_t errors = 0;   // file errors (recording stops at the first)
-  bool active = false;        // recording now
-  std::string file;           // current file path
+  std::uint64_t frames = 0;  // records appended
+  std::uint64_t bytes = 0;   // bytes written to files (headers included)
+  std::uint64_t files = 0;   // files opened
+  std::uint64_t errors = 0;  // file errors (recording stops at the first)
+  bool active = false;       // recording now
+  std::string file;          // current file path
   std::string last_error;
 };
 
 class recorder {
 public:
-  static constexpr std::size_t flush_bytes = 256 * 1024;
+  static constexpr std::size_t flush_bytes = std::size_t{256} * 1024;
   static constexpr std::chrono::milliseconds flush_interval{1000};
 
-  recorder(boost::asio::any_io_executor ex, recording_config cfg);
+  recorder(const boost::asio::any_io_executor& ex, recording_config cfg);
   ~recorder();
   recorder(const recorder&) = delete;
   recorder& operator=(const recorder&) = delete;

@@ -3,9 +3,9 @@
 #include "gateway/tick_router.hpp"
 #include "storage/log.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -83,7 +83,7 @@ std::optional<recording_record> recording_reader::next() {
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(begin_));
     begin_ = 0;
     const std::size_t have = buffer_.size();
-    const std::size_t chunk = 64 * 1024;
+    const std::size_t chunk = std::size_t{64} * 1024;
     buffer_.resize(have + chunk);
     const std::size_t n = std::fread(buffer_.data() + have, 1, chunk, file_);
     buffer_.resize(have + n);
@@ -105,7 +105,7 @@ std::string_view run_state_name(run_state s) noexcept {
 }
 
 struct replayer::shared {
-  shared(asio::any_io_executor ex, tick_router& r) : router(&r), timer(ex), idle(ex) {}
+  shared(const asio::any_io_executor& ex, tick_router& r) : router(&r), timer(ex), idle(ex) {}
   tick_router* router;
   asio::steady_timer timer;  // pacing
   asio::steady_timer idle;   // cancelled when a run ends (wait_idle)
@@ -114,7 +114,7 @@ struct replayer::shared {
   bool alive = true;
 };
 
-replayer::replayer(asio::any_io_executor ex, tick_router& router)
+replayer::replayer(const asio::any_io_executor& ex, tick_router& router)
     : ex_(ex), state_(std::make_shared<shared>(ex, router)) {}
 
 replayer::~replayer() {
@@ -122,8 +122,12 @@ replayer::~replayer() {
   stop();
 }
 
-bool replayer::running() const noexcept { return state_->status.state == run_state::running; }
-const run_status& replayer::status() const noexcept { return state_->status; }
+bool replayer::running() const noexcept {
+  return state_->status.state == run_state::running;
+}
+const run_status& replayer::status() const noexcept {
+  return state_->status;
+}
 
 void replayer::start(recording_reader reader, std::string database_name,
                      std::optional<double> interval_seconds) {
@@ -142,7 +146,7 @@ void replayer::start(recording_reader reader, std::string database_name,
   log::info("run", "replay started",
             {{"database_name", st.database_name},
              {"interval_seconds", interval_seconds ? *interval_seconds : -1.0}});
-  asio::co_spawn(ex_, run(state_, std::move(reader), generation), [](std::exception_ptr e) {
+  asio::co_spawn(ex_, run(state_, std::move(reader), generation), [](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -161,7 +165,8 @@ void replayer::stop() {
   state_->timer.cancel();
   state_->idle.cancel();
   if (state_->alive) {
-    log::info("run", "replay stopped", {{"database_name", st.database_name}, {"frames", st.frames}});
+    log::info("run", "replay stopped",
+              {{"database_name", st.database_name}, {"frames", st.frames}});
   }
 }
 
@@ -193,7 +198,7 @@ asio::awaitable<void> replayer::run(std::shared_ptr<shared> s, recording_reader 
       if (!interval) {
         const std::int64_t delta_us = std::max<std::int64_t>(0, record->received_us - previous_us);
         gap = std::min<std::chrono::steady_clock::duration>(std::chrono::microseconds(delta_us),
-                                                           max_recorded_gap);
+                                                            max_recorded_gap);
       }
       next_at += gap;
       if (gap > std::chrono::steady_clock::duration::zero() &&

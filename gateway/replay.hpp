@@ -65,8 +65,8 @@ struct run_status {
   run_state state = run_state::idle;
   std::string database_name;
   std::optional<double> interval_seconds;  // nullopt: recorded pace
-  std::uint64_t frames = 0;   // frames replayed this run
-  std::uint64_t ticks = 0;    // of which decoded to a tick
+  std::uint64_t frames = 0;                // frames replayed this run
+  std::uint64_t ticks = 0;                 // of which decoded to a tick
   std::uint64_t runs_started = 0;
   std::uint64_t frames_total = 0;  // over all runs
   std::int64_t started_ms = 0;     // epoch ms
@@ -79,7 +79,7 @@ public:
   static constexpr std::size_t replay_batch = 256;
   static constexpr std::chrono::seconds max_recorded_gap{10};
 
-  replayer(boost::asio::any_io_executor ex, tick_router& router);
+  replayer(const boost::asio::any_io_executor& ex, tick_router& router);
   ~replayer();
   replayer(const replayer&) = delete;
   replayer& operator=(const replayer&) = delete;

@@ -29,19 +29,22 @@ struct fixture {
     const json::object cfg{
         {"feed", {{"enabled", false}}},
         {"instruments",
-         {{"scrip_master", std::string(TICKGATE_SOURCE_DIR) + "/deploy/data/OpenAPIScripMaster.sample.json"}}},
+         {{"scrip_master",
+           std::string(TICKGATE_SOURCE_DIR) + "/deploy/data/OpenAPIScripMaster.sample.json"}}},
         // Nothing listens on port 1: every Redis read fails fast.
         {"redis", {{"url", "redis://127.0.0.1:1/0"}}},
         {"http", {{"enabled", false}, {"api_token", token}}},
         {"recording", {{"data_dir", std::string(TICKGATE_SOURCE_DIR) + "/deploy/data"}}},
         {"log", {{"level", "error"}}}};
-    auto parsed = gateway::parse_config(json::serialize(cfg), TICKGATE_SOURCE_DIR,
-                                        [](std::string_view) { return std::optional<std::string>(); });
+    auto parsed =
+        gateway::parse_config(json::serialize(cfg), TICKGATE_SOURCE_DIR,
+                              [](std::string_view) { return std::optional<std::string>(); });
     BOOST_REQUIRE(std::holds_alternative<gateway::config>(parsed));
     auto c = std::get<gateway::config>(std::move(parsed));
     auto index = gateway::load_instrument_index(c.instruments);
     BOOST_REQUIRE(std::holds_alternative<protocol::instrument_index>(index));
-    app = std::make_unique<gateway::app>(io, std::move(c), std::get<protocol::instrument_index>(std::move(index)));
+    app = std::make_unique<gateway::app>(io, std::move(c),
+                                         std::get<protocol::instrument_index>(std::move(index)));
     BOOST_REQUIRE(!app->start({}).has_value());
   }
 
@@ -52,12 +55,14 @@ struct fixture {
     req.body() = std::move(body);
     req.prepare_payload();
     std::optional<gateway::http_response> out;
-    boost::asio::co_spawn(io, app->control().handle(req), [&](std::exception_ptr e, gateway::http_response r) {
-      BOOST_REQUIRE(!e);
-      out = std::move(r);
-    });
+    boost::asio::co_spawn(io, app->control().handle(req),
+                          [&](std::exception_ptr e, gateway::http_response r) {
+                            BOOST_REQUIRE(!e);
+                            out = std::move(r);
+                          });
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!out && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(10));
+    while (!out && std::chrono::steady_clock::now() < deadline)
+      io.run_for(std::chrono::milliseconds(10));
     BOOST_REQUIRE(out.has_value());
     return std::move(*out);
   }
@@ -99,12 +104,14 @@ BOOST_AUTO_TEST_CASE(routes_methods_and_errors_without_a_socket) {
   BOOST_TEST(f.app->market_feed().plan().size() == 1u);
 
   // Redis-backed routes: validation first (400), then a fast 503.
-  BOOST_TEST(error_code(f.call(http::verb::get, "/api/redis-ticks/indextick?limit=0")) == "bad_limit");
+  BOOST_TEST(error_code(f.call(http::verb::get, "/api/redis-ticks/indextick?limit=0")) ==
+             "bad_limit");
   const auto t0 = std::chrono::steady_clock::now();
   r = f.call(http::verb::get, "/api/redis-ticks/optiontick");
   BOOST_TEST(r.result_int() == 503u);
   BOOST_TEST(error_code(r) == "redis_unavailable");
-  r = f.call(http::verb::post, "/api/start-run", R"({"database_name":"demo","interval_seconds":1})");
+  r = f.call(http::verb::post, "/api/start-run",
+             R"({"database_name":"demo","interval_seconds":1})");
   BOOST_TEST(r.result_int() == 503u);
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)));
   BOOST_TEST(!f.app->runs().running());
@@ -119,7 +126,8 @@ BOOST_AUTO_TEST_CASE(a_configured_token_guards_the_posts_only) {
   BOOST_TEST(r.body().find("t0ken") == std::string::npos);
   // Auth is checked before the body: a bad body without a token is a 401.
   BOOST_TEST(f.call(http::verb::post, "/subscribe", "{{{").result_int() == 401u);
-  r = f.call(http::verb::post, "/subscribe", "[\"INFY\"]", {{http::field::authorization, "Bearer t0ken"}});
+  r = f.call(http::verb::post, "/subscribe", "[\"INFY\"]",
+             {{http::field::authorization, "Bearer t0ken"}});
   BOOST_TEST(r.result_int() == 200u);
   BOOST_TEST(f.call(http::verb::get, "/stats").result_int() == 200u);
 }

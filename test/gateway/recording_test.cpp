@@ -24,7 +24,9 @@ std::vector<std::byte> bytes_of(std::string_view s) {
   return out;
 }
 
-std::string frame_text(std::size_t n, char fill) { return std::string(n, fill); }
+std::string frame_text(std::size_t n, char fill) {
+  return std::string(n, fill);
+}
 
 void write_file(const std::filesystem::path& p, const std::string& content) {
   std::ofstream(p, std::ios::binary) << content;
@@ -65,10 +67,16 @@ BOOST_AUTO_TEST_CASE(every_split_point_needs_more) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_or_huge_lengths_are_corrupt) {
-  const std::string zero("\x00\x00\x00\x00" "\x00\x00\x00\x00\x00\x00\x00\x00", 12);
+  const std::string zero(
+      "\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00",
+      12);
   BOOST_TEST(static_cast<int>(decode_recording_record(bytes_of(zero)).status) ==
              static_cast<int>(recording_status::corrupt));
-  const std::string huge("\xff\xff\xff\x7f" "\x00\x00\x00\x00\x00\x00\x00\x00", 12);
+  const std::string huge(
+      "\xff\xff\xff\x7f"
+      "\x00\x00\x00\x00\x00\x00\x00\x00",
+      12);
   BOOST_TEST(static_cast<int>(decode_recording_record(bytes_of(huge)).status) ==
              static_cast<int>(recording_status::corrupt));
   BOOST_TEST(has_recording_magic(bytes_of("TGTICKS1rest")));
@@ -81,8 +89,9 @@ BOOST_AUTO_TEST_CASE(reader_reads_records_across_chunks_and_stops_at_a_truncated
   std::string content(recording_magic);
   // Enough records to cross the reader's 64 KiB chunks, of varying sizes.
   for (int i = 0; i < 1000; ++i) {
-    append_recording_record(content, bytes_of(frame_text(51 + static_cast<std::size_t>(i % 400), char('a' + i % 26))),
-                            1000 + i);
+    append_recording_record(
+        content, bytes_of(frame_text(51 + static_cast<std::size_t>(i % 400), char('a' + i % 26))),
+        1000 + i);
   }
   const std::string complete = content;
   content.append("\x40\x00\x00", 3);  // a record cut inside its header
@@ -114,7 +123,8 @@ BOOST_AUTO_TEST_CASE(reader_reads_records_across_chunks_and_stops_at_a_truncated
 
   write_file(dir.path() / "c.ticks", "not a recording");
   BOOST_TEST(std::holds_alternative<std::string>(recording_reader::open(dir.path() / "c.ticks")));
-  BOOST_TEST(std::holds_alternative<std::string>(recording_reader::open(dir.path() / "missing.ticks")));
+  BOOST_TEST(
+      std::holds_alternative<std::string>(recording_reader::open(dir.path() / "missing.ticks")));
   // An empty recording (magic only) has no records and is not truncated.
   write_file(dir.path() / "d.ticks", std::string(recording_magic));
   auto d = std::get<recording_reader>(recording_reader::open(dir.path() / "d.ticks"));

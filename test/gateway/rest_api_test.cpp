@@ -85,8 +85,12 @@ public:
     std::vector<std::pair<std::string, std::string>> env;
     if (!options_.api_token.empty()) env.emplace_back("TICKGATE_API_TOKEN", options_.api_token);
     process_.emplace(test::process_options{
-        {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--config", path.string()}, env, log_, {}});
-    BOOST_REQUIRE_MESSAGE(test::wait_for_port(port_, 15s), "gateway did not listen; log:\n" << log());
+        {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--config", path.string()},
+        env,
+        log_,
+        {}});
+    BOOST_REQUIRE_MESSAGE(test::wait_for_port(port_, 15s), "gateway did not listen; log:\n"
+                                                               << log());
   }
 
   int stop() { return process_->stop(); }
@@ -98,7 +102,8 @@ public:
   const std::filesystem::path& dir() const { return dir_.path(); }
 
   test::http_reply get(std::string_view target) { return test::http_call(port_, "GET", target); }
-  test::http_reply post(std::string_view target, std::string body, const test::header_list& headers = {}) {
+  test::http_reply post(std::string_view target, std::string body,
+                        const test::header_list& headers = {}) {
     test::header_list h = headers;
     if (!options_.api_token.empty() && headers.empty()) {
       h.emplace_back("Authorization", "Bearer " + options_.api_token);
@@ -141,13 +146,16 @@ std::vector<std::string> symbols_of(rest_gateway& g) {
   std::vector<std::string> out;
   const json::value body = g.get_json("/symbols");
   for (const auto& s : body.at("symbols").as_array()) {
-    out.push_back(std::string(s.at("symbol").as_string()) + "/" + std::string(s.at("mode").as_string()));
+    out.push_back(std::string(s.at("symbol").as_string()) + "/" +
+                  std::string(s.at("mode").as_string()));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::uint64_t number(const json::value& v) { return v.to_number<std::uint64_t>(); }
+std::uint64_t number(const json::value& v) {
+  return v.to_number<std::uint64_t>();
+}
 
 }  // namespace
 
@@ -160,14 +168,17 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
 
   // Ready once Redis is connected and the feed is subscribed.
   BOOST_REQUIRE_MESSAGE(test::eventually([&] { return g.get("/ready").status == 200; }, 20s),
-                        "never ready; log:\n" << g.log());
-  BOOST_REQUIRE(test::eventually(
-      [&] { return number(g.get_json("/health").at("tick_count")) > 5; }, 20s));
+                        "never ready; log:\n"
+                            << g.log());
+  BOOST_REQUIRE(
+      test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 5; }, 20s));
 
   const auto health = g.get_json("/health");
-  for (const char* key : {"status", "timestamp", "redis_connected", "ws_connected", "symbols_tracked",
-                          "tick_count", "last_tick_time", "has_credentials"}) {
-    BOOST_TEST_CONTEXT(key) { BOOST_TEST(health.as_object().contains(key)); }
+  for (const char* key : {"status", "timestamp", "redis_connected", "ws_connected",
+                          "symbols_tracked", "tick_count", "last_tick_time", "has_credentials"}) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(health.as_object().contains(key));
+    }
   }
   BOOST_TEST(health.at("status").as_string() == "healthy");
   BOOST_TEST(health.at("redis_connected").as_bool());
@@ -180,10 +191,12 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
   BOOST_TEST(std::regex_match(std::string(health.at("last_tick_time").as_string()), iso));
 
   const auto stats = g.get_json("/stats");
-  for (const char* key : {"symbols_tracked", "symbols", "ws_connected", "tick_count", "last_tick_time",
-                          "running", "has_credentials", "redis_connected", "feed", "router", "redis",
-                          "sinks", "http", "recording", "run"}) {
-    BOOST_TEST_CONTEXT(key) { BOOST_TEST(stats.as_object().contains(key)); }
+  for (const char* key : {"symbols_tracked", "symbols", "ws_connected", "tick_count",
+                          "last_tick_time", "running", "has_credentials", "redis_connected", "feed",
+                          "router", "redis", "sinks", "http", "recording", "run"}) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(stats.as_object().contains(key));
+    }
   }
   std::set<std::string> names;
   for (const auto& s : stats.at("symbols").as_array()) names.insert(std::string(s.as_string()));
@@ -214,7 +227,10 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
 
   // Live ticks are readable back through the seed's tick routes.
   BOOST_REQUIRE(test::eventually(
-      [&] { return number(g.get_json("/api/redis-ticks/optiontick?limit=5").at("total_count")) == 5; }, 20s));
+      [&] {
+        return number(g.get_json("/api/redis-ticks/optiontick?limit=5").at("total_count")) == 5;
+      },
+      20s));
   const auto idx = g.get_json("/api/redis-ticks/indextick?limit=3");
   BOOST_TEST(number(idx.at("total_count")) == 3u);
   BOOST_TEST(idx.at("tick_type").as_string() == "indextick");
@@ -254,8 +270,10 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_4xx_error_and_changes_nothing) {
   check_error(g.post("/subscribe", "{\"symbols\":[\"INFY\"]}"), 400, "bad_request");
   check_error(g.post("/subscribe", "[]"), 400, "bad_request");
   check_error(g.post("/subscribe", "[42]"), 400, "bad_request");
-  check_error(g.post("/subscribe", "[{\"symbol\":\"INFY\",\"colour\":\"red\"}]"), 400, "bad_request");
-  check_error(g.post("/subscribe", "[{\"symbol\":\"INFY\",\"token\":\"1594\"}]"), 400, "bad_request");
+  check_error(g.post("/subscribe", "[{\"symbol\":\"INFY\",\"colour\":\"red\"}]"), 400,
+              "bad_request");
+  check_error(g.post("/subscribe", "[{\"symbol\":\"INFY\",\"token\":\"1594\"}]"), 400,
+              "bad_request");
   check_error(g.post("/subscribe", "[{\"symbol\":\"INFY\",\"mode\":\"fast\"}]"), 400, "bad_mode");
   // One unknown symbol refuses the whole request.
   check_error(g.post("/subscribe", "[\"INFY\",\"NOSUCHSYMBOL\"]"), 404, "unknown_instrument");
@@ -277,24 +295,28 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_4xx_error_and_changes_nothing) {
   check_error(g.get("/api/redis-ticks/indextick?database_name=a*b"), 400, "bad_database_name");
   check_error(g.get("/api/redis-option-tokens?database_name=../x"), 400, "bad_database_name");
 
-  check_error(g.post("/api/start-run", "{\"database_name\":\"../etc/passwd\"}"), 400, "bad_database_name");
+  check_error(g.post("/api/start-run", "{\"database_name\":\"../etc/passwd\"}"), 400,
+              "bad_database_name");
   check_error(g.post("/api/start-run", "{\"database_name\":\"no_such_recording\"}"), 404,
               "recording_not_found");
   check_error(g.post("/api/start-run", "{\"database_name\":\"demo\",\"interval_seconds\":-1}"), 400,
               "bad_interval");
-  check_error(g.post("/api/start-run", "{\"database_name\":\"demo\",\"interval_seconds\":\"1\"}"), 400,
-              "bad_interval");
+  check_error(g.post("/api/start-run", "{\"database_name\":\"demo\",\"interval_seconds\":\"1\"}"),
+              400, "bad_interval");
   check_error(g.post("/api/start-run", "{\"interval_seconds\":1}"), 400, "bad_request");
   check_error(g.post("/api/start-run", "[]"), 400, "bad_request");
-  check_error(g.post("/api/start-run", "{\"database_name\":\"demo\",\"speed\":2}"), 400, "bad_request");
+  check_error(g.post("/api/start-run", "{\"database_name\":\"demo\",\"speed\":2}"), 400,
+              "bad_request");
   check_error(g.post("/api/stop-run", ""), 409, "no_active_run");
   check_error(g.post("/api/stop-run", "{\"x\":1}"), 400, "bad_request");
 
   // Body above http.max_body_bytes (64 KiB): 413, connection closed.
-  check_error(g.post("/subscribe", "[\"" + std::string(70 * 1024, 'A') + "\"]"), 413, "body_too_large");
+  check_error(g.post("/subscribe", "[\"" + std::string(70 * 1024, 'A') + "\"]"), 413,
+              "body_too_large");
   // Header above http.max_header_bytes (8 KiB): 431.
-  check_error(test::http_call(g.port(), "GET", "/health", {}, {{"X-Padding", std::string(9000, 'x')}}), 431,
-              "header_too_large");
+  check_error(
+      test::http_call(g.port(), "GET", "/health", {}, {{"X-Padding", std::string(9000, 'x')}}), 431,
+      "header_too_large");
   // Not HTTP at all: 400.
   {
     test::http_client c(g.port());
@@ -332,7 +354,11 @@ BOOST_AUTO_TEST_CASE(subscribe_and_unsubscribe_apply_live_without_reconnecting) 
                                                         "NIFTY/quote", "NIFTY26NOV2624000CE/quote",
                                                         "RELIANCE/snap_quote"}));
   // Ticks for the new symbols arrive on the same connection: no reconnect.
-  BOOST_REQUIRE(test::eventually([&] { return db.integer({"XLEN", "market_data_stream:INFY"}) > 3; }, 20s));
+  BOOST_REQUIRE(test::eventually(
+      [&] {
+        return db.integer({"XLEN", "market_data_stream:INFY"}) > 3;
+      },
+      20s));
   BOOST_TEST(db.integer({"XLEN", "market_data_stream:ICICIBANK"}) > 0);
   auto stats = g.get_json("/stats");
   BOOST_TEST(number(stats.at("feed").at("connections").at(0).at("connects")) == 1u);
@@ -342,16 +368,18 @@ BOOST_AUTO_TEST_CASE(subscribe_and_unsubscribe_apply_live_without_reconnecting) 
   const auto o = g.post("/subscribe", R"([{"token":"1594","exchange":"NSE","mode":"ltp"},
                                           {"symbol":"NIFTY26NOV2624000PE","exchange":"NFO","mode":"quote"}])");
   BOOST_REQUIRE_MESSAGE(o.status == 200, o.body);
-  BOOST_TEST((symbols_of(g) == std::vector<std::string>{"ICICIBANK/snap_quote", "INFY/ltp", "NIFTY/quote",
-                                                        "NIFTY26NOV2624000CE/quote",
-                                                        "NIFTY26NOV2624000PE/quote", "RELIANCE/snap_quote"}));
+  BOOST_TEST((symbols_of(g) == std::vector<std::string>{"ICICIBANK/snap_quote", "INFY/ltp",
+                                                        "NIFTY/quote", "NIFTY26NOV2624000CE/quote",
+                                                        "NIFTY26NOV2624000PE/quote",
+                                                        "RELIANCE/snap_quote"}));
   // The simulator sees the new mode for INFY.
   BOOST_REQUIRE(test::eventually(
       [&] {
         const json::value sim_stats = g.sim().stats();
         for (const auto& c : sim_stats.at("connections").as_array()) {
           for (const auto& s : c.at("subscriptions").as_array()) {
-            if (s.at("token").as_string() == "1594" && s.at("mode").to_number<int>() == 1) return true;
+            if (s.at("token").as_string() == "1594" && s.at("mode").to_number<int>() == 1)
+              return true;
           }
         }
         return false;
@@ -387,11 +415,12 @@ BOOST_AUTO_TEST_CASE(mutating_routes_need_the_bearer_token) {
   const auto no_header = g.post("/subscribe", "[\"INFY\"]", {{"X-None", "1"}});
   check_error(no_header, 401, "unauthorized");
   BOOST_TEST(no_header.header("WWW-Authenticate").starts_with("Bearer"));
-  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Bearer wrong"}}), 401, "unauthorized");
-  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Bearer s3cret-token-valuE"}}), 401,
+  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Bearer wrong"}}), 401,
               "unauthorized");
-  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Basic s3cret-token-value"}}), 401,
-              "unauthorized");
+  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Bearer s3cret-token-valuE"}}),
+              401, "unauthorized");
+  check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "Basic s3cret-token-value"}}),
+              401, "unauthorized");
   check_error(g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "s3cret-token-value"}}), 401,
               "unauthorized");
   check_error(g.post("/api/stop-run", "", {{"Authorization", "Bearer nope"}}), 401, "unauthorized");
@@ -400,7 +429,8 @@ BOOST_AUTO_TEST_CASE(mutating_routes_need_the_bearer_token) {
   // Reads stay open; the right token works (scheme case-insensitive).
   BOOST_TEST(g.get("/stats").status == 200u);
   BOOST_TEST(g.get("/metrics").status == 200u);
-  const auto ok = g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "bearer s3cret-token-value"}});
+  const auto ok =
+      g.post("/subscribe", "[\"INFY\"]", {{"Authorization", "bearer s3cret-token-value"}});
   BOOST_TEST(ok.status == 200u, ok.body);
   BOOST_TEST(symbols_of(g).size() == before.size() + 1);
 
@@ -413,13 +443,17 @@ BOOST_AUTO_TEST_CASE(mutating_routes_need_the_bearer_token) {
 
 BOOST_AUTO_TEST_CASE(a_non_loopback_listen_address_needs_a_token) {
   test::temp_dir dir;
-  const json::object cfg{{"feed", {{"enabled", false}}},
-                         {"redis", {{"url", "redis://127.0.0.1:1/0"}}},
-                         {"http", {{"listen", "0.0.0.0:" + std::to_string(test::free_loopback_port())}}}};
+  const json::object cfg{
+      {"feed", {{"enabled", false}}},
+      {"redis", {{"url", "redis://127.0.0.1:1/0"}}},
+      {"http", {{"listen", "0.0.0.0:" + std::to_string(test::free_loopback_port())}}}};
   const auto path = dir.path() / "config.json";
   std::ofstream(path) << json::serialize(cfg);
   test::child_process p(test::process_options{
-      {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--config", path.string()}, {}, dir.path() / "log", {}});
+      {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--config", path.string()},
+      {},
+      dir.path() / "log",
+      {}});
   const auto status = p.wait_for_exit(10s);
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(*status == 2);
@@ -486,8 +520,8 @@ namespace {
 // (version 0.0.4): HELP/TYPE comments, then samples `name{labels} value`,
 // every sample belonging to the family declared just before it.
 struct scrape {
-  std::map<std::string, std::string> types;         // family → type
-  std::map<std::string, double> samples;            // "name{labels}" → value
+  std::map<std::string, std::string> types;  // family → type
+  std::map<std::string, double> samples;     // "name{labels}" → value
   double value(const std::string& series) const {
     const auto it = samples.find(series);
     BOOST_REQUIRE_MESSAGE(it != samples.end(), "no series " << series);
@@ -504,7 +538,8 @@ struct scrape {
 
 scrape parse_metrics(const std::string& text) {
   static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*)");
-  static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
+  static const std::regex type(
+      R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
   static const std::regex sample(
       R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\["\\n])*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\["\\n])*")*\})? (-?[0-9.eE+-]+|\+Inf|NaN))");
   scrape out;
@@ -524,9 +559,10 @@ scrape parse_metrics(const std::string& text) {
         out.types[m[1]] = m[2];
       } else if (std::regex_match(line, m, sample)) {
         const std::string name = m[1];
-        const bool ok = name == family || (out.types[family] == "histogram" &&
-                                           (name == family + "_bucket" || name == family + "_sum" ||
-                                            name == family + "_count"));
+        const bool ok =
+            name == family ||
+            (out.types[family] == "histogram" &&
+             (name == family + "_bucket" || name == family + "_sum" || name == family + "_count"));
         BOOST_TEST(ok, "sample outside its family " << family);
         const std::string value = line.substr(line.rfind(' ') + 1);
         BOOST_TEST(!out.samples.contains(line.substr(0, line.rfind(' '))), "duplicate series");
@@ -545,24 +581,28 @@ scrape parse_metrics(const std::string& text) {
 BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
   rest_gateway g;
   BOOST_REQUIRE(test::eventually([&] { return g.get("/ready").status == 200; }, 20s));
-  BOOST_REQUIRE(test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 3; }, 20s));
+  BOOST_REQUIRE(
+      test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 3; }, 20s));
   const auto r1 = g.get("/metrics");
   BOOST_REQUIRE(r1.status == 200u);
   BOOST_TEST(r1.header("Content-Type").starts_with("text/plain; version=0.0.4"));
   const scrape first = parse_metrics(r1.body);
-  for (const char* f : {"tickgate_frames_received_total", "tickgate_ticks_decoded_total",
-                        "tickgate_ticks_routed_total", "tickgate_decode_errors_total",
-                        "tickgate_feed_connects_total", "tickgate_feed_reconnects_total",
-                        "tickgate_feed_connected", "tickgate_redis_sink_commands_total",
-                        "tickgate_redis_sink_dropped_total", "tickgate_redis_buffered_bytes",
-                        "tickgate_redis_round_trip_seconds", "tickgate_redis_origin_to_ack_seconds",
-                        "tickgate_process_resident_memory_bytes", "tickgate_http_responses_total",
-                        "tickgate_feed_recovery_seconds", "tickgate_sink_records_total",
-                        "tickgate_run_active", "tickgate_recording_active"}) {
-    BOOST_TEST_CONTEXT(f) { BOOST_TEST(first.types.contains(f)); }
+  for (const char* f :
+       {"tickgate_frames_received_total", "tickgate_ticks_decoded_total",
+        "tickgate_ticks_routed_total", "tickgate_decode_errors_total",
+        "tickgate_feed_connects_total", "tickgate_feed_reconnects_total", "tickgate_feed_connected",
+        "tickgate_redis_sink_commands_total", "tickgate_redis_sink_dropped_total",
+        "tickgate_redis_buffered_bytes", "tickgate_redis_round_trip_seconds",
+        "tickgate_redis_origin_to_ack_seconds", "tickgate_process_resident_memory_bytes",
+        "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
+        "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active"}) {
+    BOOST_TEST_CONTEXT(f) {
+      BOOST_TEST(first.types.contains(f));
+    }
   }
   BOOST_TEST(first.types.at("tickgate_redis_round_trip_seconds") == "histogram");
-  BOOST_TEST(first.value(R"(tickgate_ticks_routed_total{mode="snap_quote",exchange="nse_cm"})") > 0);
+  BOOST_TEST(first.value(R"(tickgate_ticks_routed_total{mode="snap_quote",exchange="nse_cm"})") >
+             0);
   BOOST_TEST(first.value(R"(tickgate_ticks_routed_total{mode="quote",exchange="nse_fo"})") > 0);
   BOOST_TEST(first.value(R"(tickgate_feed_connected{connection="0"})") == 1);
   BOOST_TEST(first.value("tickgate_process_resident_memory_bytes") > 1e6);
@@ -570,8 +610,10 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
 
   std::this_thread::sleep_for(1s);
   const scrape second = parse_metrics(g.get("/metrics").body);
-  BOOST_TEST(second.value("tickgate_frames_received_total") > first.value("tickgate_frames_received_total"));
-  BOOST_TEST(second.sum("tickgate_redis_sink_acked_total") > first.sum("tickgate_redis_sink_acked_total"));
+  BOOST_TEST(second.value("tickgate_frames_received_total") >
+             first.value("tickgate_frames_received_total"));
+  BOOST_TEST(second.sum("tickgate_redis_sink_acked_total") >
+             first.sum("tickgate_redis_sink_acked_total"));
   BOOST_TEST(second.value(R"(tickgate_http_responses_total{status="200"})") >
              first.value(R"(tickgate_http_responses_total{status="200"})"));
   BOOST_TEST(second.sum("tickgate_redis_origin_to_ack_seconds_count") >
@@ -581,7 +623,8 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
   g.sim().send_garbage(3);
   BOOST_REQUIRE(test::eventually(
       [&] {
-        return parse_metrics(g.get("/metrics").body).value(R"(tickgate_decode_errors_total{reason="all"})") >= 3;
+        return parse_metrics(g.get("/metrics").body)
+                   .value(R"(tickgate_decode_errors_total{reason="all"})") >= 3;
       },
       10s));
 }
@@ -615,7 +658,10 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   // The tick routes read the run's session; the sinks' writes are queued,
   // so wait until Redis holds them.
   BOOST_REQUIRE(test::eventually(
-      [&] { return number(g.get_json("/api/redis-ticks/optiontick?limit=50").at("total_count")) == 50; }, 10s));
+      [&] {
+        return number(g.get_json("/api/redis-ticks/optiontick?limit=50").at("total_count")) == 50;
+      },
+      10s));
   const auto ticks = g.get_json("/api/redis-ticks/optiontick?limit=50");
   BOOST_TEST(ticks.at("database_name").as_string() == "demo");
   BOOST_TEST(ticks.at("tick_type").as_string() == "optiontick");
@@ -625,7 +671,9 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   for (const auto& t : ticks.at("ticks").as_array()) {
     const auto& o2 = t.as_object();
     for (const char* key : {"ft", "token", "e", "lp", "pc", "rt", "ts", "data_type"}) {
-      BOOST_TEST_CONTEXT(key) { BOOST_TEST(o2.contains(key)); }
+      BOOST_TEST_CONTEXT(key) {
+        BOOST_TEST(o2.contains(key));
+      }
     }
     BOOST_TEST(o2.at("data_type").as_string() == "optiontick");
     BOOST_TEST(o2.at("e").as_string() == "NFO");
@@ -640,7 +688,8 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   BOOST_TEST(number(opt_tokens.at("total_count")) == 4u);
   BOOST_TEST(number(g.get_json("/api/redis-ticks/indextick?limit=10").at("total_count")) == 10u);
   // No stale entry survived the flush.
-  for (const auto& e : db.strings({"LRANGE", "ticks:demo:indextick", "0", "-1"})) BOOST_TEST(e != "stale");
+  for (const auto& e : db.strings({"LRANGE", "ticks:demo:indextick", "0", "-1"}))
+    BOOST_TEST(e != "stale");
   BOOST_TEST(db.integer({"EXISTS", "ticks:demo:optiontick:1"}) == 0);
 
   // A paced run can be stopped; a second start while running is refused.
@@ -659,7 +708,8 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
 
   // Redis down: start-run answers 503 at once and starts nothing.
   g.redis().kill();
-  BOOST_REQUIRE(test::eventually([&] { return !g.get_json("/health").at("redis_connected").as_bool(); }, 10s));
+  BOOST_REQUIRE(test::eventually(
+      [&] { return !g.get_json("/health").at("redis_connected").as_bool(); }, 10s));
   const auto t0 = std::chrono::steady_clock::now();
   check_error(g.post("/api/start-run", R"({"database_name":"demo"})"), 503, "redis_unavailable");
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < 3s));
@@ -673,7 +723,8 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   gateway_options o;
   o.recording = {{"enabled", true}, {"data_dir", data.path().string()}, {"database_name", "rec1"}};
   rest_gateway g(o);
-  BOOST_REQUIRE(test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 20; }, 20s));
+  BOOST_REQUIRE(
+      test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 20; }, 20s));
   BOOST_TEST(g.get_json("/stats").at("recording").at("active").as_bool());
   BOOST_TEST(g.stop() == 0);
 

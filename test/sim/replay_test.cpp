@@ -35,8 +35,8 @@ std::vector<protocol::tick> recorded(std::string_view token) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_subscriber_receives_the_recorded_ticks_in_order) {
-  const auto reliance = recorded("2885");    // recorded in snap_quote
-  const auto option = recorded("43650");     // recorded in quote
+  const auto reliance = recorded("2885");  // recorded in snap_quote
+  const auto option = recorded("43650");   // recorded in quote
   BOOST_REQUIRE_GE(reliance.size(), 5u);
   BOOST_REQUIRE_GE(option.size(), 5u);
 
@@ -68,10 +68,11 @@ BOOST_AUTO_TEST_CASE(a_subscriber_receives_the_recorded_ticks_in_order) {
   }
   // The subscriptions may land after the first recorded ticks: compare from
   // the first one received, by sequence.
-  const auto check = [](const std::vector<protocol::tick>& rec, const std::vector<protocol::tick>& rx,
-                        protocol::mode mode) {
-    auto it = std::find_if(rec.begin(), rec.end(),
-                           [&](const protocol::tick& t) { return t.sequence == rx.front().sequence; });
+  const auto check = [](const std::vector<protocol::tick>& rec,
+                        const std::vector<protocol::tick>& rx, protocol::mode mode) {
+    auto it = std::find_if(rec.begin(), rec.end(), [&](const protocol::tick& t) {
+      return t.sequence == rx.front().sequence;
+    });
     BOOST_REQUIRE(it != rec.end());
     for (const auto& t : rx) {
       BOOST_REQUIRE(it != rec.end());

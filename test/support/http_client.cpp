@@ -66,8 +66,8 @@ std::optional<http_reply> http_client::read_reply() {
   return reply;
 }
 
-http_reply http_client::request(std::string_view method, std::string_view target,
-                                std::string body, const header_list& headers, bool keep_alive) {
+http_reply http_client::request(std::string_view method, std::string_view target, std::string body,
+                                const header_list& headers, bool keep_alive) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   if (!body.empty()) req.set(http::field::content_type, "application/json");
