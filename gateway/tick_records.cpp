@@ -118,21 +118,29 @@ char* put_epoch_seconds_ms(char* p, std::int64_t epoch_ms) noexcept {
   return put_uint(p, static_cast<std::uint64_t>(epoch_ms % 1000), 3);
 }
 
-// At most json_string_bound(s.size()).
+// At most json_string_bound(s.size()). The same escaping as
+// log::append_json_string (the one JSON string escaper): quotes, backslash,
+// \n \r \t, other control characters and DEL as \u00XX; other bytes,
+// UTF-8 included, as they are.
 char* put_json_string(char* p, std::string_view s) noexcept {
   static constexpr char hex[] = "0123456789abcdef";
   *p++ = '"';
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      *p++ = '\\';
-      *p++ = c;
-    } else if (u < 0x20) {
-      p = put(p, "\\u00");
-      *p++ = hex[u >> 4];
-      *p++ = hex[u & 0xf];
-    } else {
-      *p++ = c;
+    switch (c) {
+      case '"': p = put(p, "\\\""); break;
+      case '\\': p = put(p, "\\\\"); break;
+      case '\n': p = put(p, "\\n"); break;
+      case '\r': p = put(p, "\\r"); break;
+      case '\t': p = put(p, "\\t"); break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          p = put(p, "\\u00");
+          *p++ = hex[u >> 4];
+          *p++ = hex[u & 0xf];
+        } else {
+          *p++ = c;
+        }
     }
   }
   *p++ = '"';
@@ -198,10 +206,6 @@ void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
 
 void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms) {
   append_with(out, max_epoch_ms, put_epoch_seconds_ms, epoch_ms);
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  append_with(out, json_string_bound(s.size()), put_json_string, s);
 }
 
 list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
@@ -314,7 +318,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   list_size_ = 0;
   const list_kind kind = list_kind_for(instrument);
   if (kind != list_kind::none) {
-    p = room(list_, 128 + max_int + json_string_bound(token.size()) +
+    p = room(list_, 160 + 2 * max_int + token.size() + json_string_bound(token.size()) +
                         json_string_bound(instrument.exchange.size()) + 2 * max_price + max_iso +
                         json_string_bound(instrument.trading_symbol.size()));
     char* const list_begin = p;
@@ -336,6 +340,13 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
     p = put_date_time(p, ist_civil_time(event_ms_ * 1000), ' ');
     p = put(p, R"(","ts":)");
     p = put_json_string(p, instrument.trading_symbol);
+    // "_id": unique per tick of a token, stable across replays of the same
+    // recording — the feed's sequence number, qualified by the token.
+    p = put(p, R"(,"_id":")");
+    p = put(p, token);
+    *p++ = ':';
+    p = put_int(p, t.sequence);
+    *p++ = '"';
     p = put(p, kind == list_kind::index_tick ? R"(,"data_type":"indextick"})"
                                              : R"(,"data_type":"optiontick"})");
     list_size_ = static_cast<std::size_t>(p - list_begin);

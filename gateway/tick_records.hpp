@@ -40,9 +40,6 @@ void append_percent(std::string& out, std::int64_t change, std::int64_t base);
 // Epoch milliseconds as seconds with millisecond precision: "1693123456.789".
 void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms);
 
-// A JSON string literal with escaping.
-void append_json_string(std::string& out, std::string_view s);
-
 // A stream field, exactly what storage::stream_sink::write takes.
 using record_field = storage::field_view;
 

@@ -42,6 +42,10 @@ struct field {
   field(std::string_view k, unsigned long long v) : key(k), value(static_cast<std::uint64_t>(v)) {}
 };
 
+// `s` as a JSON string literal: quotes, backslash and control characters
+// (and DEL) escaped; other bytes, UTF-8 included, copied as they are.
+void append_json_string(std::string& out, std::string_view s);
+
 void set_min_level(level l) noexcept;
 level min_level() noexcept;
 bool enabled(level l) noexcept;

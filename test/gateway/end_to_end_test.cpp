@@ -287,16 +287,21 @@ BOOST_AUTO_TEST_CASE(ticks_reach_every_sink_in_the_seed_formats) {
       const auto list = db.strings({"LRANGE", key, "0", "-1"});
       BOOST_REQUIRE_GE(list.size(), 5u);
       std::int64_t previous_ft = INT64_MAX;
+      std::set<std::string> ids;
       for (const auto& json : list) {
         const auto v = boost::json::parse(json).as_object();
         std::vector<std::string> keys;
         for (const auto& kv : v) keys.emplace_back(kv.key());
-        BOOST_TEST(keys == (std::vector<std::string>{"ft", "token", "e", "lp", "pc", "rt", "ts", "data_type"}),
+        BOOST_TEST(keys == (std::vector<std::string>{"ft", "token", "e", "lp", "pc", "rt", "ts", "_id", "data_type"}),
                    boost::test_tools::per_element());
         const std::int64_t ft = v.at("ft").as_int64();
         BOOST_TEST(ft <= previous_ft);
         previous_ft = ft;
         BOOST_TEST(v.at("rt").as_string() == rt_ist(ft));
+        // "_id" is "<token>:<sequence>", unique within the key.
+        const std::string id(v.at("_id").as_string());
+        BOOST_TEST(id.starts_with(std::to_string(v.at("token").as_int64()) + ":"));
+        BOOST_TEST(ids.insert(id).second, "duplicate _id " << id);
         if (key == index_keys[0]) {
           BOOST_TEST(v.at("ts").as_string() == "Nifty 50");
           BOOST_TEST(v.at("data_type").as_string() == "indextick");

@@ -670,7 +670,7 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   std::set<std::string> tokens_seen;
   for (const auto& t : ticks.at("ticks").as_array()) {
     const auto& o2 = t.as_object();
-    for (const char* key : {"ft", "token", "e", "lp", "pc", "rt", "ts", "data_type"}) {
+    for (const char* key : {"ft", "token", "e", "lp", "pc", "rt", "ts", "_id", "data_type"}) {
       BOOST_TEST_CONTEXT(key) {
         BOOST_TEST(o2.contains(key));
       }
