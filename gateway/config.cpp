@@ -56,15 +56,18 @@ std::string_view kind_name(const json::value& v) {
 // unknown keys (typos) are reported instead of silently ignored.
 class object_reader {
 public:
-  object_reader(const json::value& v, std::string path) : path_(std::move(path)) {
+  object_reader(const json::value& v, std::string path, const key_observer& observe)
+      : path_(std::move(path)), observe_(observe) {
     if (!v.is_object()) fail(path_, "must be an object, not " + std::string(kind_name(v)));
     object_ = &v.get_object();
   }
 
   const std::string& path() const noexcept { return path_; }
+  const key_observer& observer() const noexcept { return observe_; }
 
   const json::value* find(std::string_view key) {
     known_.emplace(key);
+    if (observe_) observe_(without_indices(join(path_, key)));
     const auto it = object_->find(key);
     return it == object_->end() ? nullptr : &it->value();
   }
@@ -72,7 +75,7 @@ public:
   std::optional<object_reader> child(std::string_view key) {
     const json::value* v = find(key);
     if (v == nullptr) return std::nullopt;
-    return object_reader(*v, join(path_, key));
+    return object_reader(*v, join(path_, key), observe_);
   }
 
   void read(std::string_view key, bool& out) {
@@ -162,7 +165,20 @@ public:
 
 private:
   const json::object* object_ = nullptr;
+  // "instruments.subscribe[3].mode" → "instruments.subscribe[].mode"
+  static std::string without_indices(std::string_view path) {
+    std::string out;
+    bool in_index = false;
+    for (const char c : path) {
+      if (c == '[') in_index = true;
+      if (c == ']') in_index = false;
+      if (!in_index || c == '[') out += c;
+    }
+    return out;
+  }
+
   std::string path_;
+  const key_observer& observe_;
   std::set<std::string, std::less<>> known_;
 };
 
@@ -266,14 +282,15 @@ void read_feed(object_reader r, feed_config& f) {
 }
 
 
-void read_instrument_spec(const json::value& v, std::string path, instrument_spec& spec) {
+void read_instrument_spec(const json::value& v, std::string path, instrument_spec& spec,
+                          const key_observer& observe) {
   spec.origin = path;
   if (v.is_string()) {
     spec.symbol = std::string(v.get_string());
     if (spec.symbol.empty()) fail(path, "must not be empty");
     return;
   }
-  object_reader r(v, path);
+  object_reader r(v, path, observe);
   r.read("symbol", spec.symbol);
   r.read("token", spec.token);
   r.read("exchange", spec.exchange);
@@ -318,7 +335,8 @@ void read_instruments(object_reader r, instruments_config& i) {
     const auto& array = v->get_array();
     i.subscribe.resize(array.size());
     for (std::size_t k = 0; k < array.size(); ++k) {
-      read_instrument_spec(array[k], path + "[" + std::to_string(k) + "]", i.subscribe[k]);
+      read_instrument_spec(array[k], path + "[" + std::to_string(k) + "]", i.subscribe[k],
+                           r.observer());
     }
   }
   r.finish();
@@ -350,14 +368,14 @@ void read_recording(object_reader r, recording_config& rc) {
   r.finish();
 }
 
-void read_document(const json::value& doc, config& c) {
-  object_reader r(doc, "");
+void read_document(const json::value& doc, config& c, const key_observer& observe) {
+  object_reader r(doc, "", observe);
   if (auto a = r.child("angel")) read_angel(std::move(*a), c.angel);
   if (auto f = r.child("feed")) read_feed(std::move(*f), c.feed);
   if (auto i = r.child("instruments")) read_instruments(std::move(*i), c.instruments);
   if (const json::value* v = r.find("redis")) {
     std::string detail;
-    auto parsed = storage::parse_storage_config(*v, &detail);
+    auto parsed = storage::parse_storage_config(*v, &detail, observe);
     if (!parsed) {
       // detail is "redis.sinks.…: problem" and never holds the password.
       const auto colon = detail.find(": ");
@@ -487,7 +505,8 @@ env_lookup process_env() {
 
 std::variant<config, config_error> parse_config(std::string_view text,
                                                 const std::filesystem::path& base_dir,
-                                                const env_lookup& env) {
+                                                const env_lookup& env,
+                                                const key_observer& observe) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 16;
@@ -495,7 +514,7 @@ std::variant<config, config_error> parse_config(std::string_view text,
   if (ec) return config_error{"", "not valid JSON: " + ec.message()};
   try {
     config c;
-    read_document(doc, c);
+    read_document(doc, c, observe);
     apply_env(env, c);
     validate(c, base_dir);
     return c;

@@ -137,11 +137,18 @@ struct config_error {
 using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
 env_lookup process_env();
 
+// Told the path of every key the parser knows as it walks the sections that
+// are present ("feed.ping_interval_ms", "instruments.subscribe[].mode",
+// "redis.sinks.stream.maxlen"; array indices as "[]"). The README's
+// configuration reference is tested against it (config_reference_test).
+using key_observer = storage::config_key_observer;
+
 // Parses `json`, applies the environment, validates. Relative paths are
 // resolved against `base_dir` (the config file's directory).
 std::variant<config, config_error> parse_config(std::string_view json,
                                                 const std::filesystem::path& base_dir,
-                                                const env_lookup& env);
+                                                const env_lookup& env,
+                                                const key_observer& observe = {});
 
 // Reads `path` then parse_config with its directory as base.
 std::variant<config, config_error> load_config(const std::filesystem::path& path,

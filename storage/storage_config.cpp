@@ -16,8 +16,9 @@ namespace json = boost::json;
 // Walks one JSON object, remembering the first problem with its path.
 class reader {
 public:
-  reader(const json::object& obj, std::string path, std::string& error)
-      : obj_(obj), path_(std::move(path)), error_(error) {}
+  reader(const json::object& obj, std::string path, std::string& error,
+         const config_key_observer& observe)
+      : obj_(obj), path_(std::move(path)), error_(error), observe_(observe) {}
 
   bool ok() const noexcept { return error_.empty(); }
 
@@ -34,6 +35,9 @@ public:
 
   // Every key must be one of `known`.
   void only(std::initializer_list<std::string_view> known) {
+    if (observe_) {
+      for (std::string_view k : known) observe_(path_ + "." + std::string(k));
+    }
     for (const auto& kv : obj_) {
       bool found = false;
       for (std::string_view k : known) found = found || kv.key() == k;
@@ -115,6 +119,7 @@ private:
   const json::object& obj_;
   std::string path_;
   std::string& error_;
+  const config_key_observer& observe_;
 };
 
 void read_stream(reader& r, stream_sink::options& o) {
@@ -212,7 +217,8 @@ boost::system::result<std::chrono::seconds> parse_timeframe(std::string_view tex
 }
 
 boost::system::result<storage_config> parse_storage_config(const json::value& redis,
-                                                           std::string* detail) {
+                                                           std::string* detail,
+                                                           const config_key_observer& observe) {
   std::string error;
   storage_config cfg;
   cfg.connection.endpoint = redis_endpoint{};
@@ -224,7 +230,7 @@ boost::system::result<storage_config> parse_storage_config(const json::value& re
     error = "redis: expected an object";
     return finish(errc::bad_config);
   }
-  reader r(redis.as_object(), "redis", error);
+  reader r(redis.as_object(), "redis", error, observe);
   r.only({"url", "buffer_limit_bytes", "connect_timeout_ms", "request_timeout_ms",
           "health_check_interval_ms", "backoff_initial_ms", "backoff_max_ms", "client_name",
           "sinks"});
@@ -253,26 +259,26 @@ boost::system::result<storage_config> parse_storage_config(const json::value& re
     r.fail("backoff_max_ms", "must not be less than backoff_initial_ms");
   }
   if (const json::object* sinks = r.object("sinks")) {
-    reader s(*sinks, "redis.sinks", error);
+    reader s(*sinks, "redis.sinks", error, observe);
     s.only({"stream", "pubsub", "lists", "price", "candles"});
     if (const json::object* o = s.object("stream")) {
-      reader sub(*o, "redis.sinks.stream", error);
+      reader sub(*o, "redis.sinks.stream", error, observe);
       read_stream(sub, cfg.stream);
     }
     if (const json::object* o = s.object("pubsub")) {
-      reader sub(*o, "redis.sinks.pubsub", error);
+      reader sub(*o, "redis.sinks.pubsub", error, observe);
       read_pubsub(sub, cfg.pubsub);
     }
     if (const json::object* o = s.object("lists")) {
-      reader sub(*o, "redis.sinks.lists", error);
+      reader sub(*o, "redis.sinks.lists", error, observe);
       read_lists(sub, cfg.lists);
     }
     if (const json::object* o = s.object("price")) {
-      reader sub(*o, "redis.sinks.price", error);
+      reader sub(*o, "redis.sinks.price", error, observe);
       read_price(sub, cfg.price);
     }
     if (const json::object* o = s.object("candles")) {
-      reader sub(*o, "redis.sinks.candles", error);
+      reader sub(*o, "redis.sinks.candles", error, observe);
       read_candles(sub, cfg.candles);
     }
   }

@@ -36,6 +36,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -50,12 +51,17 @@ struct storage_config {
   candle_sink::options candles;
 };
 
+// Told the path of every key the parser knows ("redis.sinks.stream.maxlen"),
+// present or not, for each section it walks: documentation is tested against it.
+using config_key_observer = std::function<void(std::string_view path)>;
+
 // Parses the "redis" object. On failure returns errc::bad_config (or the
 // URL's errc) and, when `detail` is given, sets it to "<path>: <problem>",
 // e.g. "redis.sinks.candles.timeframes[1]: expected 1m, 5m, 90s, 1h or 1d".
 // The URL's password never appears in `detail`.
-boost::system::result<storage_config> parse_storage_config(const boost::json::value& redis,
-                                                           std::string* detail = nullptr);
+boost::system::result<storage_config> parse_storage_config(
+    const boost::json::value& redis, std::string* detail = nullptr,
+    const config_key_observer& observe = {});
 
 // "90s", "1m", "15m", "1h", "1d" (or a positive number of seconds as text).
 boost::system::result<std::chrono::seconds> parse_timeframe(std::string_view text);
