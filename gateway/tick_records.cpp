@@ -1,26 +1,46 @@
 #include "gateway/tick_records.hpp"
 
 #include "gateway/ist_time.hpp"
-#include "storage/log.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
+// Hot path: every record is written through a raw pointer into a buffer
+// sized once for the worst case (the put_* functions below; each says the
+// most it writes), instead of one std::string append per piece: a tick
+// makes ~150 pieces, and each append is a call with a capacity check.
 namespace tickgate::gateway {
 namespace {
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+// The most a put_* function writes.
+constexpr std::size_t max_int = 20;    // "-9223372036854775808"
+constexpr std::size_t max_price = 41;  // sign, 20 digits, '.', 19 decimals
+constexpr std::size_t max_epoch_ms = 24;
+constexpr std::size_t max_iso = 26;    // "2024-01-15T10:30:45.123456"
+constexpr std::size_t json_string_bound(std::size_t n) { return 2 + 6 * n; }
+
+char* put(char* p, std::string_view s) noexcept {
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
-void append_uint(std::string& out, std::uint64_t v, int min_width = 0) {
+// A literal: its size is a constant, so the copy is inlined.
+template <std::size_t N>
+char* put(char* p, const char (&literal)[N]) noexcept {
+  std::memcpy(p, literal, N - 1);
+  return p + (N - 1);
+}
+
+char* put_int(char* p, std::int64_t v) noexcept { return std::to_chars(p, p + max_int, v).ptr; }
+
+char* put_uint(char* p, std::uint64_t v, int min_width = 0) noexcept {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   const auto len = static_cast<int>(r.ptr - buf);
-  for (int i = len; i < min_width; ++i) out.push_back('0');
-  out.append(buf, r.ptr);
+  for (int i = len; i < min_width; ++i) *p++ = '0';
+  return put(p, {buf, static_cast<std::size_t>(len)});
 }
 
 int decimals_of(std::int64_t divisor) noexcept {
@@ -40,36 +60,42 @@ bool all_digits(std::string_view s) noexcept {
   return true;
 }
 
-}  // namespace
-
-void append_price(std::string& out, std::int64_t value, std::int64_t divisor) {
+// At most max_price.
+char* put_price(char* p, std::int64_t value, std::int64_t divisor) noexcept {
   if (divisor <= 0) divisor = 1;
   // Work in unsigned magnitude so INT64_MIN cannot overflow.
   const bool negative = value < 0;
   const std::uint64_t magnitude =
       negative ? ~static_cast<std::uint64_t>(value) + 1 : static_cast<std::uint64_t>(value);
+  if (negative && magnitude != 0) *p++ = '-';
+  if (divisor == 100) {  // paise: every segment but currency
+    p = std::to_chars(p, p + max_int, magnitude / 100).ptr;
+    const auto cents = static_cast<unsigned>(magnitude % 100);
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + cents / 10);
+    *p++ = static_cast<char>('0' + cents % 10);
+    return p;
+  }
   const auto udiv = static_cast<std::uint64_t>(divisor);
   const std::uint64_t whole = magnitude / udiv;
   std::uint64_t frac = magnitude % udiv;
   int digits = decimals_of(divisor);
-  if (negative && magnitude != 0) out.push_back('-');
-  append_uint(out, whole);
-  out.push_back('.');
+  p = put_uint(p, whole);
+  *p++ = '.';
   // Trim trailing zeros, keeping at least two decimals.
   while (digits > 2 && frac % 10 == 0) {
     frac /= 10;
     --digits;
   }
   // Divisors 1 and 10 have fewer than two decimals: pad to two.
-  if (digits > 0) append_uint(out, frac, digits);
-  for (int i = digits; i < 2; ++i) out.push_back('0');
+  if (digits > 0) p = put_uint(p, frac, digits);
+  for (int i = digits; i < 2; ++i) *p++ = '0';
+  return p;
 }
 
-void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
-  if (base == 0) {
-    out += "0.00";
-    return;
-  }
+// At most max_price.
+char* put_percent(char* p, std::int64_t change, std::int64_t base) noexcept {
+  if (base == 0) return put(p, "0.00");
   // Hundredths of a percent, rounded half away from zero, in integers:
   // change / base × 100 × 100 = change × 10^4 / base. 128-bit so that any
   // int64 a frame may carry cannot overflow.
@@ -81,14 +107,105 @@ void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
   const int128 q = (2 * mag + den) / (2 * den);
   const int128 clamped = q > INT64_MAX ? INT64_MAX : q;
   const auto hundredths = static_cast<std::int64_t>(signed_num < 0 ? -clamped : clamped);
-  append_price(out, hundredths, 100);
+  return put_price(p, hundredths, 100);
+}
+
+// At most max_epoch_ms.
+char* put_epoch_seconds_ms(char* p, std::int64_t epoch_ms) noexcept {
+  if (epoch_ms < 0) epoch_ms = 0;
+  p = put_int(p, epoch_ms / 1000);
+  *p++ = '.';
+  return put_uint(p, static_cast<std::uint64_t>(epoch_ms % 1000), 3);
+}
+
+// At most json_string_bound(s.size()). The same escaping as
+// log::append_json_string (the one JSON string escaper): quotes, backslash,
+// \n \r \t, other control characters and DEL as \u00XX; other bytes,
+// UTF-8 included, as they are.
+char* put_json_string(char* p, std::string_view s) noexcept {
+  static constexpr char hex[] = "0123456789abcdef";
+  *p++ = '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': p = put(p, "\\\""); break;
+      case '\\': p = put(p, "\\\\"); break;
+      case '\n': p = put(p, "\\n"); break;
+      case '\r': p = put(p, "\\r"); break;
+      case '\t': p = put(p, "\\t"); break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          p = put(p, "\\u00");
+          *p++ = hex[u >> 4];
+          *p++ = hex[u & 0xf];
+        } else {
+          *p++ = c;
+        }
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+// The same digits as ist_time's formatting (width digits of value).
+char* put_digits(char* p, int value, int width) noexcept {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return p + width;
+}
+
+// "2024-01-15T10:30:45" with `separator` between date and time: 19 bytes.
+char* put_date_time(char* p, const civil_time& t, char separator) noexcept {
+  p = put_digits(p, t.year, 4);
+  *p++ = '-';
+  p = put_digits(p, t.month, 2);
+  *p++ = '-';
+  p = put_digits(p, t.day, 2);
+  *p++ = separator;
+  p = put_digits(p, t.hour, 2);
+  *p++ = ':';
+  p = put_digits(p, t.minute, 2);
+  *p++ = ':';
+  return put_digits(p, t.second, 2);
+}
+
+// append_iso_ist into a buffer: max_iso bytes.
+char* put_iso_ist(char* p, std::int64_t epoch_us) noexcept {
+  const civil_time t = ist_civil_time(epoch_us);
+  p = put_date_time(p, t, 'T');
+  *p++ = '.';
+  return put_digits(p, t.microsecond, 6);
+}
+
+// Makes `buffer` at least `bound` bytes long (it only ever grows, so in
+// steady state this does nothing) and returns its start.
+char* room(std::string& buffer, std::size_t bound) {
+  if (buffer.size() < bound) buffer.resize(std::max(bound, 2 * buffer.size()));
+  return buffer.data();
+}
+
+template <class Put, class... Args>
+void append_with(std::string& out, std::size_t bound, Put put_fn, Args... args) {
+  const std::size_t at = out.size();
+  out.resize(at + bound);
+  char* end = put_fn(out.data() + at, args...);
+  out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+}  // namespace
+
+void append_price(std::string& out, std::int64_t value, std::int64_t divisor) {
+  append_with(out, max_price, put_price, value, divisor);
+}
+
+void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
+  append_with(out, max_price, put_percent, change, base);
 }
 
 void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms) {
-  if (epoch_ms < 0) epoch_ms = 0;
-  append_int(out, epoch_ms / 1000);
-  out.push_back('.');
-  append_uint(out, static_cast<std::uint64_t>(epoch_ms % 1000), 3);
+  append_with(out, max_epoch_ms, put_epoch_seconds_ms, epoch_ms);
 }
 
 list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
@@ -100,14 +217,10 @@ list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
 }
 
 tick_records::tick_records(std::string pubsub_source) : source_(std::move(pubsub_source)) {
-  values_.reserve(512);
-  pubsub_.reserve(256);
-  list_.reserve(256);
-  price_.reserve(256);
-}
-
-void tick_records::add_field(std::string_view name, std::size_t begin) {
-  spans_[field_count_++] = {name, {begin, values_.size()}};
+  values_.resize(2048);
+  pubsub_.resize(512);
+  list_.resize(512);
+  price_.resize(512);
 }
 
 void tick_records::build(const protocol::tick& t, const protocol::instrument& instrument,
@@ -119,32 +232,40 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   ltp_ = static_cast<double>(t.ltp) / static_cast<double>(divisor);
   // change = ltp − close; 0 when the mode carries no close (design.md).
   const std::int64_t change = t.close != 0 ? t.ltp - t.close : 0;
+  const std::string_view token = t.token.view();
+  const std::string_view mode_text = protocol::mode_name(m);
 
-  // Stream: the seed's 14 fields in order, then extras.
-  values_.clear();
+  // Stream: the seed's 14 fields in order, then extras. Worst case: the
+  // strings, 21 numbers and two timestamps.
+  char* const base =
+      room(values_, instrument.symbol.size() + token.size() + instrument.exchange.size() +
+                        mode_text.size() + 21 * max_price + 2 * max_iso);
+  char* p = base;
   field_count_ = 0;
-  std::size_t b = 0;
+  const auto field = [&](std::string_view name, char* begin) {
+    fields_[field_count_++] = {name, std::string_view(begin, static_cast<std::size_t>(p - begin))};
+  };
+  char* b = p;
+  p = put(p, instrument.symbol);
+  field("symbol", b);
+  b = p;
+  p = put(p, token);
+  field("token", b);
   const auto price_field = [&](std::string_view name, std::int64_t v) {
-    b = values_.size();
-    append_price(values_, v, divisor);
-    add_field(name, b);
+    char* begin = p;
+    p = put_price(p, v, divisor);
+    field(name, begin);
   };
   const auto int_field = [&](std::string_view name, std::int64_t v) {
-    b = values_.size();
-    append_int(values_, v);
-    add_field(name, b);
+    char* begin = p;
+    p = put_int(p, v);
+    field(name, begin);
   };
-  b = values_.size();
-  values_ += instrument.symbol;
-  add_field("symbol", b);
-  b = values_.size();
-  values_ += t.token.view();
-  add_field("token", b);
   price_field("ltp", t.ltp);
   price_field("change", change);
-  b = values_.size();
-  append_percent(values_, change, t.close);
-  add_field("change_percent", b);
+  b = p;
+  p = put_percent(p, change, t.close);
+  field("change_percent", b);
   price_field("high", t.high);
   price_field("low", t.low);
   int_field("volume", t.volume);
@@ -152,99 +273,109 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   price_field("ask", t.best_ask());
   price_field("open", t.open);
   price_field("close", t.close);
-  b = values_.size();
-  append_iso_ist(values_, received_us);
-  add_field("timestamp", b);
-  b = values_.size();
-  append_iso_ist(values_, event_ms_ * 1000);
-  add_field("exchange_timestamp", b);
-  b = values_.size();
-  values_ += instrument.exchange;
-  add_field("exchange", b);
-  b = values_.size();
-  values_ += protocol::mode_name(m);
-  add_field("mode", b);
+  b = p;
+  p = put_iso_ist(p, received_us);
+  field("timestamp", b);
+  b = p;
+  p = put_iso_ist(p, event_ms_ * 1000);
+  field("exchange_timestamp", b);
+  b = p;
+  p = put(p, instrument.exchange);
+  field("exchange", b);
+  b = p;
+  p = put(p, mode_text);
+  field("mode", b);
   if (m != mode::depth_20) int_field("sequence", t.sequence);
   if (m == mode::quote || m == mode::snap_quote) {
     int_field("last_traded_qty", t.last_traded_qty);
     price_field("avg_price", t.avg_price);
   }
   if (m == mode::snap_quote) int_field("open_interest", t.open_interest);
-  for (std::size_t i = 0; i < field_count_; ++i) {
-    const auto& [name, span] = spans_[i];
-    fields_[i] = {name, std::string_view(values_).substr(span.first, span.second - span.first)};
-  }
 
   // Pub/sub (tickstock-pubsub seed): volume is this tick's traded quantity.
-  pubsub_.clear();
-  pubsub_ += R"({"event_type":"tick_data","ticker":)";
-  log::append_json_string(pubsub_, instrument.symbol);
-  pubsub_ += R"(,"price":)";
-  append_price(pubsub_, t.ltp, divisor);
-  pubsub_ += R"(,"volume":)";
-  append_int(pubsub_, t.last_traded_qty);
-  pubsub_ += R"(,"timestamp":)";
-  append_epoch_seconds_ms(pubsub_, event_ms_);
-  pubsub_ += R"(,"source":)";
-  log::append_json_string(pubsub_, source_);
-  pubsub_ += R"(,"market_status":")";
-  pubsub_ += market_status_name(market_status_at(instrument.exchange, event_ms_ * 1000));
-  pubsub_ += R"("})";
+  const std::string_view status =
+      market_status_name(market_status_at(instrument.exchange, event_ms_ * 1000));
+  p = room(pubsub_, 128 + json_string_bound(instrument.symbol.size()) +
+                        json_string_bound(source_.size()) + max_price + max_int + max_epoch_ms +
+                        status.size());
+  char* const pubsub_begin = p;
+  p = put(p, R"({"event_type":"tick_data","ticker":)");
+  p = put_json_string(p, instrument.symbol);
+  p = put(p, R"(,"price":)");
+  p = put_price(p, t.ltp, divisor);
+  p = put(p, R"(,"volume":)");
+  p = put_int(p, t.last_traded_qty);
+  p = put(p, R"(,"timestamp":)");
+  p = put_epoch_seconds_ms(p, event_ms_);
+  p = put(p, R"(,"source":)");
+  p = put_json_string(p, source_);
+  p = put(p, R"(,"market_status":")");
+  p = put(p, status);
+  p = put(p, R"("})");
+  pubsub_size_ = static_cast<std::size_t>(p - pubsub_begin);
 
   // Per-token list entry (per-token-tick-lists seed).
-  list_.clear();
+  list_size_ = 0;
   const list_kind kind = list_kind_for(instrument);
   if (kind != list_kind::none) {
-    list_ += R"({"ft":)";
-    append_int(list_, event_ms_ / 1000);
-    list_ += R"(,"token":)";
-    if (all_digits(t.token.view())) {
-      list_ += t.token.view();
+    p = room(list_, 160 + 2 * max_int + token.size() + json_string_bound(token.size()) +
+                        json_string_bound(instrument.exchange.size()) + 2 * max_price + max_iso +
+                        json_string_bound(instrument.trading_symbol.size()));
+    char* const list_begin = p;
+    p = put(p, R"({"ft":)");
+    p = put_int(p, event_ms_ / 1000);
+    p = put(p, R"(,"token":)");
+    if (all_digits(token)) {
+      p = put(p, token);
     } else {
-      log::append_json_string(list_, t.token.view());
+      p = put_json_string(p, token);
     }
-    list_ += R"(,"e":)";
-    log::append_json_string(list_, instrument.exchange);
-    list_ += R"(,"lp":)";
-    append_price(list_, t.ltp, divisor);
-    list_ += R"(,"pc":)";
-    append_percent(list_, change, t.close);
-    list_ += R"(,"rt":")";
-    append_ist_seconds(list_, event_ms_ * 1000);
-    list_ += R"(","ts":)";
-    log::append_json_string(list_, instrument.trading_symbol);
+    p = put(p, R"(,"e":)");
+    p = put_json_string(p, instrument.exchange);
+    p = put(p, R"(,"lp":)");
+    p = put_price(p, t.ltp, divisor);
+    p = put(p, R"(,"pc":)");
+    p = put_percent(p, change, t.close);
+    p = put(p, R"(,"rt":")");
+    p = put_date_time(p, ist_civil_time(event_ms_ * 1000), ' ');
+    p = put(p, R"(","ts":)");
+    p = put_json_string(p, instrument.trading_symbol);
     // "_id": unique per tick of a token, stable across replays of the same
     // recording — the feed's sequence number, qualified by the token.
-    list_ += R"(,"_id":")";
-    list_ += t.token.view();
-    list_.push_back(':');
-    append_int(list_, t.sequence);
-    list_.push_back('"');
-    list_ += kind == list_kind::index_tick ? R"(,"data_type":"indextick"})"
-                                           : R"(,"data_type":"optiontick"})";
+    p = put(p, R"(,"_id":")");
+    p = put(p, token);
+    *p++ = ':';
+    p = put_int(p, t.sequence);
+    *p++ = '"';
+    p = put(p, kind == list_kind::index_tick ? R"(,"data_type":"indextick"})"
+                                             : R"(,"data_type":"optiontick"})");
+    list_size_ = static_cast<std::size_t>(p - list_begin);
   }
 
   // Price cache entry.
-  price_.clear();
-  price_ += R"({"symbol":)";
-  log::append_json_string(price_, instrument.symbol);
-  price_ += R"(,"price":)";
-  append_price(price_, t.ltp, divisor);
-  price_ += R"(,"change":)";
-  append_price(price_, change, divisor);
-  price_ += R"(,"change_percent":)";
-  append_percent(price_, change, t.close);
-  price_ += R"(,"bid":)";
-  append_price(price_, t.best_bid(), divisor);
-  price_ += R"(,"ask":)";
-  append_price(price_, t.best_ask(), divisor);
-  price_ += R"(,"volume":)";
-  append_int(price_, t.volume);
-  price_ += R"(,"exchange":)";
-  log::append_json_string(price_, instrument.exchange);
-  price_ += R"(,"timestamp":)";
-  append_epoch_seconds_ms(price_, event_ms_);
-  price_ += '}';
+  p = room(price_, 160 + json_string_bound(instrument.symbol.size()) + 6 * max_price + max_int +
+                       json_string_bound(instrument.exchange.size()) + max_epoch_ms);
+  char* const price_begin = p;
+  p = put(p, R"({"symbol":)");
+  p = put_json_string(p, instrument.symbol);
+  p = put(p, R"(,"price":)");
+  p = put_price(p, t.ltp, divisor);
+  p = put(p, R"(,"change":)");
+  p = put_price(p, change, divisor);
+  p = put(p, R"(,"change_percent":)");
+  p = put_percent(p, change, t.close);
+  p = put(p, R"(,"bid":)");
+  p = put_price(p, t.best_bid(), divisor);
+  p = put(p, R"(,"ask":)");
+  p = put_price(p, t.best_ask(), divisor);
+  p = put(p, R"(,"volume":)");
+  p = put_int(p, t.volume);
+  p = put(p, R"(,"exchange":)");
+  p = put_json_string(p, instrument.exchange);
+  p = put(p, R"(,"timestamp":)");
+  p = put_epoch_seconds_ms(p, event_ms_);
+  *p++ = '}';
+  price_size_ = static_cast<std::size_t>(p - price_begin);
 }
 
 }  // namespace tickgate::gateway

@@ -12,6 +12,8 @@
 //
 // Hot path: one builder is reused for every tick; after warm-up build()
 // does not allocate. Views returned stay valid until the next build().
+// Records are written through a pointer into buffers sized for the worst
+// case, not appended piece by piece.
 #pragma once
 
 #include "gateway/config.hpp"
@@ -61,9 +63,9 @@ public:
   std::span<const record_field> stream_fields() const noexcept {
     return {fields_.data(), field_count_};
   }
-  std::string_view pubsub_json() const noexcept { return pubsub_; }
-  std::string_view list_json() const noexcept { return list_; }
-  std::string_view price_json() const noexcept { return price_; }
+  std::string_view pubsub_json() const noexcept { return {pubsub_.data(), pubsub_size_}; }
+  std::string_view list_json() const noexcept { return {list_.data(), list_size_}; }
+  std::string_view price_json() const noexcept { return {price_.data(), price_size_}; }
   // The tick's time for candles and list "ft" (exchange time, else receive
   // time), epoch ms.
   std::int64_t event_time_ms() const noexcept { return event_ms_; }
@@ -73,16 +75,18 @@ public:
   bool has_trade_price() const noexcept { return has_trade_price_; }
 
 private:
-  void add_field(std::string_view name, std::size_t begin);
-
   std::string source_;
+  // Buffers sized for the worst case and never shrunk; the records are
+  // their first *_size_ bytes (values_: the fields' views).
   std::string values_;  // all stream field values back to back
-  std::array<std::pair<std::string_view, std::pair<std::size_t, std::size_t>>, max_fields> spans_{};
   std::array<record_field, max_fields> fields_{};
   std::size_t field_count_ = 0;
   std::string pubsub_;
+  std::size_t pubsub_size_ = 0;
   std::string list_;
+  std::size_t list_size_ = 0;
   std::string price_;
+  std::size_t price_size_ = 0;
   std::int64_t event_ms_ = 0;
   double ltp_ = 0;
   bool has_trade_price_ = false;

@@ -3,7 +3,63 @@
 #include "gateway/ist_time.hpp"
 #include "storage/log.hpp"
 
+#include <algorithm>
+
 namespace tickgate::gateway {
+
+namespace {
+
+// The key of a decimal token without leading zeros of at most 16 digits
+// ("0" included): exchangeType in bits 55–62, a marker in bit 54 (no key is
+// 0), the value below. 0 for any other token.
+std::uint64_t cache_key(std::uint8_t exchange_type, std::string_view token) noexcept {
+  if (token.empty() || token.size() > 16 || (token[0] == '0' && token.size() > 1)) return 0;
+  std::uint64_t value = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return 0;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return (std::uint64_t{exchange_type} << 55) | (std::uint64_t{1} << 54) | value;
+}
+
+std::size_t cache_hash(std::uint64_t key) noexcept {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+}  // namespace
+
+const protocol::instrument* instrument_cache::find(const protocol::instrument_index& index,
+                                                   std::uint8_t exchange_type,
+                                                   std::string_view token) {
+  const std::uint64_t key = cache_key(exchange_type, token);
+  if (key == 0) return index.find_by_token(exchange_type, token);
+  if (!slots_.empty()) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = cache_hash(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].key == key) return slots_[i].instrument;
+      if (slots_[i].key == 0) break;
+    }
+  }
+  const protocol::instrument* found = index.find_by_token(exchange_type, token);
+  if (found != nullptr) insert(key, found);
+  return found;
+}
+
+void instrument_cache::insert(std::uint64_t key, const protocol::instrument* instrument) {
+  if (2 * (used_ + 1) > slots_.size()) {
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(64, 2 * old.size()), slot{});
+    used_ = 0;
+    for (const slot& s : old) {
+      if (s.key != 0) insert(s.key, s.instrument);
+    }
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = cache_hash(key) & mask;
+  while (slots_[i].key != 0) i = (i + 1) & mask;
+  slots_[i] = {key, instrument};
+  ++used_;
+}
 
 std::size_t exchange_slot(std::uint8_t exchange_type) noexcept {
   switch (exchange_type) {
@@ -82,7 +138,7 @@ void tick_router::route(const protocol::tick& t, clock::time_point received,
   ++stats_.decoded[mode_index][slot];
 
   const protocol::instrument* instrument =
-      instruments_.find_by_token(t.exchange_type, t.token.view());
+      instrument_cache_.find(instruments_, t.exchange_type, t.token.view());
   if (instrument == nullptr) {
     ++stats_.unknown_instrument;
     if (logged_unknown_.size() < 1000 &&

@@ -807,6 +807,9 @@ asio::awaitable<void> connection::impl::run_writer(Stream& stream) {
     const auto views = queue_.prepare_write(clock::now(), max_write_);
     write_buffers_.clear();
     for (std::string_view v : views) write_buffers_.emplace_back(v.data(), v.size());
+    if (opt_.write_tap) {
+      for (std::string_view v : views) opt_.write_tap(v);
+    }
     refresh_gauges();
     // A span, not the vector: the write operation copies its buffer
     // sequence, and copying a span allocates nothing.

@@ -44,6 +44,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +68,10 @@ struct connection_options {
   std::string client_name = "tickgate";  // CLIENT SETNAME via HELLO; empty: none
   // Most bytes in one socket write; 0: a quarter of the bound, 16 KiB–4 MiB.
   std::size_t max_write_bytes = 0;
+  // Benchmarks: sees every request byte the writer puts on the socket, in
+  // order (not the handshake). tickgate-e2e-bench captures the command
+  // stream with it to replay as the Redis ceiling. Empty: none (the default).
+  std::function<void(std::string_view)> write_tap;
 };
 
 struct connection_stats {

@@ -7,22 +7,26 @@
 namespace tickgate::storage {
 namespace {
 
-std::size_t decimal_digits(std::size_t v) noexcept {
-  std::size_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
-  }
-  return n;
-}
-
-// Writes `<marker><n>\r\n` at p; returns the end.
+// Writes `<marker><n>\r\n` at p; returns the end. Lengths and counts are
+// mostly below 100: those skip to_chars.
 char* put_header(char* p, char marker, std::size_t n) noexcept {
   *p++ = marker;
-  p = std::to_chars(p, p + 20, n).ptr;
+  if (n < 10) {
+    *p++ = static_cast<char>('0' + n);
+  } else if (n < 100) {
+    *p++ = static_cast<char>('0' + n / 10);
+    *p++ = static_cast<char>('0' + n % 10);
+  } else {
+    p = std::to_chars(p, p + 20, n).ptr;
+  }
   *p++ = '\r';
   *p++ = '\n';
   return p;
+}
+
+char* put_bytes(char* p, std::string_view bytes) noexcept {
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
 }
 
 }  // namespace
@@ -39,6 +43,28 @@ resp_arg::resp_arg(double v) noexcept {
     size_ = std::strlen(text);
     std::memcpy(buf_, text, size_);
     return;
+  }
+  // Fast path for prices (candles: paise / 100): v is the double nearest to
+  // n / 100 with 0.01 <= |v| < 1e5. Its shortest round-trip text is then
+  // n / 100 with trailing zeros trimmed (fewer than 15 significant digits
+  // identify a double uniquely), and in that range fixed notation is never
+  // longer than scientific, so this writes exactly what to_chars would,
+  // without its general algorithm.
+  if (const double a = std::fabs(v); a >= 0.01 && a < 1e5) {
+    const auto n = static_cast<std::int64_t>(std::llround(v * 100));
+    if (static_cast<double>(n) / 100.0 == v) {
+      char* p = buf_;
+      std::uint64_t m = static_cast<std::uint64_t>(n < 0 ? -n : n);
+      if (n < 0) *p++ = '-';
+      p = std::to_chars(p, p + 20, m / 100).ptr;
+      if (const auto cents = static_cast<unsigned>(m % 100); cents != 0) {
+        *p++ = '.';
+        *p++ = static_cast<char>('0' + cents / 10);
+        if (cents % 10 != 0) *p++ = static_cast<char>('0' + cents % 10);
+      }
+      size_ = static_cast<std::size_t>(p - buf_);
+      return;
+    }
   }
   const auto r = std::to_chars(buf_, buf_ + sizeof buf_, v);  // shortest round-trip
   size_ = static_cast<std::size_t>(r.ptr - buf_);
@@ -79,35 +105,45 @@ void append_command(std::string& out, std::span<const resp_arg> args) {
   p = put_header(p, '*', args.size());
   for (const resp_arg& a : args) {
     const std::string_view v = a.view();
-    p = put_header(p, '$', v.size());
-    if (!v.empty()) std::memcpy(p, v.data(), v.size());
-    p += v.size();
+    p = put_bytes(put_header(p, '$', v.size()), v);
     *p++ = '\r';
     *p++ = '\n';
   }
 }
 
+char* put_array_header(char* p, std::size_t count) noexcept { return put_header(p, '*', count); }
+
+char* put_bulk(char* p, std::string_view bytes) noexcept {
+  p = put_bytes(put_header(p, '$', bytes.size()), bytes);
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+char* put_bulk(char* p, std::string_view a, std::string_view b) noexcept {
+  p = put_bytes(put_bytes(put_header(p, '$', a.size() + b.size()), a), b);
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+// One growth per piece (not one per header, payload and CRLF).
 void append_array_header(std::string& out, std::size_t count) {
-  char buf[24];
-  const char* end = put_header(buf, '*', count);
-  out.append(buf, static_cast<std::size_t>(end - buf));
+  const std::size_t at = out.size();
+  out.resize(at + array_header_size(count));
+  put_array_header(out.data() + at, count);
 }
 
 void append_bulk(std::string& out, std::string_view bytes) {
-  char buf[24];
-  const char* end = put_header(buf, '$', bytes.size());
-  out.append(buf, static_cast<std::size_t>(end - buf));
-  out.append(bytes);
-  out.append("\r\n", 2);
+  const std::size_t at = out.size();
+  out.resize(at + bulk_size(bytes.size()));
+  put_bulk(out.data() + at, bytes);
 }
 
 void append_bulk(std::string& out, std::string_view a, std::string_view b) {
-  char buf[24];
-  const char* end = put_header(buf, '$', a.size() + b.size());
-  out.append(buf, static_cast<std::size_t>(end - buf));
-  out.append(a);
-  out.append(b);
-  out.append("\r\n", 2);
+  const std::size_t at = out.size();
+  out.resize(at + bulk_size(a.size() + b.size()));
+  put_bulk(out.data() + at, a, b);
 }
 
 }  // namespace tickgate::storage

@@ -82,4 +82,24 @@ void append_bulk(std::string& out, std::string_view a, std::string_view b);
 // Bytes append_command() would append.
 std::size_t encoded_size(std::span<const resp_arg> args) noexcept;
 
+// For hot-path encoders that size the output once and then write through a
+// pointer (stream_sink's XADD): exact sizes, and writers that return the
+// end of what they wrote. The caller guarantees the room.
+constexpr std::size_t decimal_digits(std::size_t v) noexcept {
+  std::size_t n = 1;
+  for (; v >= 10; v /= 10) ++n;
+  return n;
+}
+// "*<count>\r\n"
+constexpr std::size_t array_header_size(std::size_t count) noexcept {
+  return 3 + decimal_digits(count);
+}
+// "$<len>\r\n<bytes>\r\n"
+constexpr std::size_t bulk_size(std::size_t len) noexcept {
+  return 5 + decimal_digits(len) + len;
+}
+char* put_array_header(char* p, std::size_t count) noexcept;
+char* put_bulk(char* p, std::string_view bytes) noexcept;
+char* put_bulk(char* p, std::string_view a, std::string_view b) noexcept;
+
 }  // namespace tickgate::storage

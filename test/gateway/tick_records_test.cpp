@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "gateway/tick_records.hpp"
+#include "storage/log.hpp"
 
 #include <boost/json.hpp>
 
@@ -276,4 +277,19 @@ BOOST_AUTO_TEST_CASE(json_strings_are_escaped) {
   r.build(quote_tick(), inst, 100, received_us);
   const auto v = boost::json::parse(r.pubsub_json()).as_object();
   BOOST_TEST(v.at("ticker").as_string() == "A\"B\\C");
+}
+
+// The records escape exactly like log::append_json_string (one escaper for
+// the whole product), for every byte value.
+BOOST_AUTO_TEST_CASE(json_escaping_matches_the_logger_for_every_byte) {
+  auto inst = reliance();
+  std::string symbol;
+  for (int c = 1; c < 256; ++c) symbol.push_back(static_cast<char>(c));
+  inst.symbol = symbol;
+  tick_records r;
+  r.build(quote_tick(), inst, 100, received_us);
+  std::string expected;
+  log::append_json_string(expected, symbol);
+  BOOST_TEST(r.pubsub_json().find("\"ticker\":" + expected + ",") != std::string_view::npos);
+  BOOST_TEST(r.price_json().find("\"symbol\":" + expected + ",") != std::string_view::npos);
 }

@@ -7,8 +7,11 @@
 #include "storage/resp_parser.hpp"
 #include "storage/resp_value.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -109,6 +112,72 @@ BOOST_AUTO_TEST_CASE(appending_into_reserved_buffer_does_not_reallocate) {
   for (int i = 0; i < 20; ++i)
     append_command(out, "SET", "price:INFY", "{\"ltp\":1500.5}", "EX", 10);
   BOOST_TEST(static_cast<const void*>(out.data()) == static_cast<const void*>(before));
+}
+
+// Doubles take a fast path for prices (n / 100); its text must be exactly
+// the shortest round-trip text of std::to_chars, whatever the value.
+std::string shortest(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+BOOST_AUTO_TEST_CASE(doubles_are_the_shortest_round_trip_text) {
+  std::size_t mismatches = 0;
+  const auto check = [&](double v) {
+    if (resp_arg(v).view() != shortest(v)) {
+      if (++mismatches <= 5) BOOST_TEST_MESSAGE(shortest(v) << " became " << resp_arg(v).view());
+    }
+  };
+  // Every price in paise up to ₹1 lakh and past it (the fast path ends at
+  // 1e5, where to_chars starts to prefer "1e+05"), both signs.
+  for (std::int64_t paise = -200'000; paise <= 200'000; ++paise) {
+    check(static_cast<double>(paise) / 100.0);
+  }
+  for (std::int64_t paise = -10'050'000; paise <= 10'050'000; paise += 37) {
+    check(static_cast<double>(paise) / 100.0);
+  }
+  // Neighbours of prices (not n / 100 exactly), sub-paisa and huge values.
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> any(-2e5, 2e5);
+  for (int i = 0; i < 200'000; ++i) {
+    const double v = any(rng);
+    check(v);
+    check(std::nextafter(std::round(v * 100) / 100, 1e300));
+    check(std::round(v * 1000) / 1000);
+  }
+  for (double v : {0.0, -0.0, 0.01, 0.001, 0.005, 99999.99, 100000.0, 1e5 - 0.005, 1e15, 1e-300}) {
+    check(v);
+  }
+  BOOST_TEST(mismatches == 0u);
+  BOOST_TEST(resp_arg(3901.55).view() == "3901.55");
+  BOOST_TEST(resp_arg(3890.0).view() == "3890");
+  BOOST_TEST(resp_arg(3901.5).view() == "3901.5");
+  BOOST_TEST(resp_arg(-0.05).view() == "-0.05");
+  BOOST_TEST(resp_arg(100000.0).view() == "1e+05");
+}
+
+BOOST_AUTO_TEST_CASE(sized_writers_match_the_appending_ones) {
+  const std::string long_text(150, 'a');
+  for (std::string_view s : {std::string_view(), std::string_view("x"), std::string_view("0123456789"),
+                             std::string_view(long_text)}) {
+    std::string appended;
+    storage::append_bulk(appended, s);
+    std::string put(storage::bulk_size(s.size()), '\0');
+    BOOST_TEST(storage::put_bulk(put.data(), s) == put.data() + put.size());
+    BOOST_TEST(put == appended);
+    std::string two(storage::bulk_size(s.size() + 3), '\0');
+    storage::put_bulk(two.data(), "ab:", s);
+    std::string appended_two;
+    storage::append_bulk(appended_two, "ab:", s);
+    BOOST_TEST(two == appended_two);
+  }
+  for (std::size_t count : {0u, 9u, 10u, 99u, 100u, 12345u}) {
+    std::string appended;
+    storage::append_array_header(appended, count);
+    BOOST_TEST(appended.size() == storage::array_header_size(count));
+    BOOST_TEST(appended == "*" + std::to_string(count) + "\r\n");
+  }
 }
 
 }  // namespace
