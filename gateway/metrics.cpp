@@ -15,29 +15,9 @@
 namespace tickgate::gateway {
 namespace {
 
+// Every gateway family is named tickgate_<name>.
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += "# HELP tickgate_";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE tickgate_";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void label_value(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
+  storage::prometheus_family(out, "tickgate_" + std::string(name), type, help);
 }
 
 template <class Number>
@@ -54,7 +34,7 @@ void sample(std::string& out, std::string_view name,
       first = false;
       out += k;
       out += "=\"";
-      label_value(out, v);
+      storage::append_prometheus_label_value(out, v);
       out += '"';
     }
     out += '}';
