@@ -23,6 +23,12 @@ app::app(asio::io_context& io, config cfg, protocol::instrument_index instrument
   router_ = std::make_unique<tick_router>(config_, instruments_, sinks_);
   feed_ = std::make_unique<feed>(io_.get_executor(), config_, *router_);
   replayer_ = std::make_unique<replayer>(io_.get_executor(), *router_);
+  replayer_->set_backpressure([this] {
+    for (const auto& [db, c] : pool_->connections()) {
+      if (c->stats().buffered_bytes > c->options().buffer_limit_bytes / 4) return true;
+    }
+    return false;
+  });
   control_ = std::make_unique<control_api>(*this);
   if (config_.recording.enabled) {
     recorder_ = std::make_unique<recorder>(io_.get_executor(), config_.recording);
@@ -85,6 +91,7 @@ std::optional<std::string> app::start(std::vector<desired_subscription> initial)
 asio::awaitable<bool> app::shutdown() {
   // No new ticks first, then everything buffered goes out (bounded).
   if (http_) http_->stop();
+  control_->stop();
   replayer_->stop();
   co_await feed_->stop();
   if (recorder_) recorder_->stop();

@@ -12,6 +12,9 @@
 #include "storage/stats_report.hpp"
 #include "storage/unlink_matching.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -446,11 +449,17 @@ storage::connection& list_connection(app& a) {
   fail(503, "redis_unavailable", "Redis: " + ec.message());
 }
 
-// SCAN MATCH `pattern` → every key (bounded by max_keys).
-asio::awaitable<std::vector<std::string>> scan_keys(storage::connection& conn,
-                                                    const std::string& pattern) {
-  constexpr std::size_t max_keys = 100'000;
+// SCAN MATCH `pattern` → the keys, sorted (at most max_scan_keys; `truncated`
+// says when there were more).
+struct scanned_keys {
   std::vector<std::string> keys;
+  bool truncated = false;
+};
+
+constexpr std::size_t max_scan_keys = 100'000;
+
+asio::awaitable<scanned_keys> scan_keys(storage::connection& conn, const std::string& pattern) {
+  scanned_keys out;
   std::string cursor = "0";
   do {
     std::string cmd;
@@ -458,26 +467,102 @@ asio::awaitable<std::vector<std::string>> scan_keys(storage::connection& conn,
     auto r = co_await conn.exec(std::move(cmd), 1);
     if (!r) redis_failed(r.error());
     const storage::resp_value& reply = r.value().front();
-    if (reply.type != storage::resp_type::array || reply.elements.size() != 2) {
+    if (reply.type != storage::resp_type::array || reply.elements.size() != 2 ||
+        reply.elements[1].type != storage::resp_type::array) {
       redis_failed(storage::errc::unexpected_reply);
     }
     cursor = reply.elements[0].string;
     for (const auto& k : reply.elements[1].elements) {
-      if (keys.size() < max_keys) keys.push_back(k.string);
+      if (out.keys.size() < max_scan_keys) {
+        out.keys.push_back(k.string);
+      } else {
+        out.truncated = true;
+      }
     }
-  } while (cursor != "0");
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  co_return keys;
+  } while (cursor != "0" && !out.truncated);
+  std::sort(out.keys.begin(), out.keys.end());
+  out.keys.erase(std::unique(out.keys.begin(), out.keys.end()), out.keys.end());
+  co_return out;
 }
 
-// LRANGE key 0 limit-1 for each key, pipelined in batches.
-asio::awaitable<std::vector<std::string>> read_lists(storage::connection& conn,
-                                                     const std::vector<std::string>& keys,
-                                                     std::uint64_t limit) {
+// LRANGE key 0 limit-1 of one key.
+asio::awaitable<std::vector<std::string>> read_list(storage::connection& conn,
+                                                    const std::string& key, std::uint64_t limit) {
+  std::string cmd;
+  storage::append_command(cmd, "LRANGE", key, 0, limit - 1);
+  auto r = co_await conn.exec(std::move(cmd), 1);
+  if (!r) redis_failed(r.error());
+  const storage::resp_value& reply = r.value().front();
+  if (reply.is_error()) fail(503, "redis_error", "Redis: " + reply.string);
   std::vector<std::string> entries;
-  constexpr std::size_t batch = 256;
+  entries.reserve(reply.elements.size());
+  for (const auto& e : reply.elements) entries.push_back(e.string);
+  co_return entries;
+}
+
+// A list entry as a tick: a JSON object, with its "ft" (0 when missing or
+// not a number). nullopt when it is not a JSON object.
+std::optional<std::pair<double, json::value>> parse_tick(std::string_view entry) {
+  boost::system::error_code ec;
+  json::value v = json::parse(entry, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  double ft = 0;
+  if (const json::value* f = v.as_object().if_contains("ft"); f != nullptr && f->is_number()) {
+    ft = f->to_number<double>();
+  }
+  return std::pair{ft, std::move(v)};
+}
+
+// The "ft" of an entry without parsing it, when that is unambiguous: one
+// `"ft":` followed by a number. nullopt otherwise (the caller parses).
+std::optional<double> quick_ft(std::string_view entry) {
+  constexpr std::string_view needle = "\"ft\":";
+  const std::size_t at = entry.find(needle);
+  if (at == std::string_view::npos || at == 0 || entry[at - 1] == '\\' ||
+      entry.find(needle, at + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const char* first = entry.data() + at + needle.size();
+  const char* last = entry.data() + entry.size();
+  double v = 0;
+  const auto [p, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || p == last || (*p != ',' && *p != '}')) return std::nullopt;
+  return v;
+}
+
+// The `limit` newest ticks (by ft, descending) across many lists, each
+// newest first; ties keep key order, then list order (a stable sort of all
+// entries, cut at limit). Memory is bounded by limit: the lists are read a
+// few keys at a time and only the best `limit` entries are kept, in a heap
+// whose top is the one to evict; an entry is parsed only when it would enter
+// the heap. Yields to other work between batches.
+struct merged_ticks {
+  std::vector<json::value> ticks;
+  std::uint64_t skipped = 0;
+};
+
+asio::awaitable<merged_ticks> merge_lists(storage::connection& conn,
+                                          const std::vector<std::string>& keys,
+                                          std::uint64_t limit) {
+  struct kept {
+    double ft;
+    std::uint64_t order;  // position in the concatenation of the lists
+    json::value tick;
+  };
+  // Heap order: the top is the worst kept entry (lowest ft; among equal ft,
+  // the latest in order).
+  const auto better = [](const kept& a, const kept& b) {
+    return a.ft != b.ft ? a.ft > b.ft : a.order < b.order;
+  };
+  std::vector<kept> heap;
+  merged_ticks out;
+  std::uint64_t order = 0;
+  // About 20 000 entries per round trip, whatever the limit.
+  const std::size_t batch = std::clamp<std::size_t>(
+      static_cast<std::size_t>(20'000 / limit), 1, 64);
+  const auto executor = co_await asio::this_coro::executor;
   for (std::size_t begin = 0; begin < keys.size(); begin += batch) {
+    if (begin > 0) co_await asio::post(executor, asio::use_awaitable);
     const std::size_t end = std::min(keys.size(), begin + batch);
     std::string cmds;
     for (std::size_t k = begin; k < end; ++k) {
@@ -487,10 +572,34 @@ asio::awaitable<std::vector<std::string>> read_lists(storage::connection& conn,
     if (!r) redis_failed(r.error());
     for (const storage::resp_value& reply : r.value()) {
       if (reply.is_error()) fail(503, "redis_error", "Redis: " + reply.string);
-      for (const auto& e : reply.elements) entries.push_back(e.string);
+      for (const auto& e : reply.elements) {
+        const std::uint64_t at = order++;
+        const bool full = heap.size() >= limit;
+        // A later entry enters a full heap only with a higher ft than its worst.
+        if (full) {
+          if (const auto ft = quick_ft(e.string); ft && !(*ft > heap.front().ft)) continue;
+        }
+        auto tick = parse_tick(e.string);
+        if (!tick) {
+          ++out.skipped;
+          continue;
+        }
+        kept k{tick->first, at, std::move(tick->second)};
+        if (full) {
+          if (!better(k, heap.front())) continue;
+          std::pop_heap(heap.begin(), heap.end(), better);
+          heap.back() = std::move(k);
+        } else {
+          heap.push_back(std::move(k));
+        }
+        std::push_heap(heap.begin(), heap.end(), better);
+      }
     }
   }
-  co_return entries;
+  std::sort(heap.begin(), heap.end(), better);
+  out.ticks.reserve(heap.size());
+  for (auto& k : heap) out.ticks.push_back(std::move(k.tick));
+  co_return out;
 }
 
 std::uint64_t parse_limit(const query& q) {
@@ -538,42 +647,29 @@ asio::awaitable<http_response> get_redis_ticks(route_context& c) {
   storage::connection& conn = list_connection(c.a);
   const std::string base = "ticks:" + session + ":" + tick_type;
 
-  std::vector<std::string> keys;
-  if (tick_type == "indextick") {
-    keys.push_back(base);
-  } else if (token != nullptr) {
-    keys.push_back(base + ":" + *token);
-  } else {
-    keys = co_await scan_keys(conn, base + ":*");
-  }
-  const std::vector<std::string> raw = co_await read_lists(conn, keys, limit);
-
-  // Lists are newest first; across option tokens, merge by ft descending
-  // (stable: within one ft, the per-key newest-first order is kept).
-  std::vector<std::pair<double, json::value>> ticks;
-  ticks.reserve(raw.size());
-  std::uint64_t skipped = 0;
-  for (const std::string& entry : raw) {
-    boost::system::error_code ec;
-    json::value v = json::parse(entry, ec);
-    if (ec || !v.is_object()) {
-      ++skipped;
-      continue;
-    }
-    double ft = 0;
-    if (const json::value* f = v.as_object().if_contains("ft"); f != nullptr && f->is_number()) {
-      ft = f->to_number<double>();
-    }
-    ticks.emplace_back(ft, std::move(v));
-  }
-  if (keys.size() > 1) {
-    std::stable_sort(ticks.begin(), ticks.end(),
-                     [](const auto& x, const auto& y) { return x.first > y.first; });
-  }
-  if (ticks.size() > limit) ticks.resize(limit);
   json::array out;
-  out.reserve(ticks.size());
-  for (auto& t : ticks) out.push_back(std::move(t.second));
+  std::uint64_t skipped = 0;
+  bool truncated = false;
+  if (tick_type == "indextick" || token != nullptr) {
+    // One list, newest first: its first `limit` ticks.
+    const std::string key = tick_type == "indextick" ? base : base + ":" + *token;
+    const std::vector<std::string> entries = co_await read_list(conn, key, limit);
+    for (const std::string& entry : entries) {
+      if (auto tick = parse_tick(entry)) {
+        out.push_back(std::move(tick->second));
+      } else {
+        ++skipped;
+      }
+    }
+  } else {
+    // Every option token's list, merged by ft descending.
+    const scanned_keys scanned = co_await scan_keys(conn, base + ":*");
+    truncated = scanned.truncated;
+    merged_ticks merged = co_await merge_lists(conn, scanned.keys, limit);
+    skipped = merged.skipped;
+    out.reserve(merged.ticks.size());
+    for (auto& t : merged.ticks) out.push_back(std::move(t));
+  }
   const std::size_t n = out.size();
   json::object o{{"ticks", std::move(out)},
                  {"total_count", n},
@@ -581,6 +677,7 @@ asio::awaitable<http_response> get_redis_ticks(route_context& c) {
                  {"tick_type", tick_type}};
   o["token"] = token != nullptr ? json::value(*token) : json::value(nullptr);
   if (skipped > 0) o["skipped_unparsable"] = skipped;
+  if (truncated) o["truncated"] = true;
   co_return json_response(c.req.version(), 200, o);
 }
 
@@ -592,7 +689,8 @@ asio::awaitable<http_response> get_option_tokens(route_context& c) {
   }
   const std::string session = session_param(c);
   const std::string prefix = "ticks:" + session + ":optiontick:";
-  const auto keys = co_await scan_keys(list_connection(c.a), prefix + "*");
+  const scanned_keys scanned = co_await scan_keys(list_connection(c.a), prefix + "*");
+  const std::vector<std::string>& keys = scanned.keys;
   std::vector<std::string> tokens;
   tokens.reserve(keys.size());
   for (const std::string& k : keys) tokens.push_back(k.substr(prefix.size()));
@@ -600,9 +698,9 @@ asio::awaitable<http_response> get_option_tokens(route_context& c) {
   json::array list;
   for (auto& t : tokens) list.push_back(json::value(t));
   const std::size_t n = list.size();
-  co_return json_response(
-      c.req.version(), 200,
-      json::object{{"tokens", std::move(list)}, {"total_count", n}, {"database_name", session}});
+  json::object o{{"tokens", std::move(list)}, {"total_count", n}, {"database_name", session}};
+  if (scanned.truncated) o["truncated"] = true;
+  co_return json_response(c.req.version(), 200, o);
 }
 
 // --- mutating routes --------------------------------------------------------
@@ -690,11 +788,22 @@ asio::awaitable<http_response> post_start_run(route_context& c) {
   if (!valid_session_name(name)) {
     fail(400, "bad_database_name", "database_name must be 1–64 characters of A-Z a-z 0-9 _ -");
   }
+  if (c.api.stopping()) fail(503, "shutting_down", "the gateway is shutting down");
   if (c.run_starting || c.a.runs().running()) {
     fail(409, "run_active",
          "a run is already active (" + c.a.runs().status().database_name + "); stop it first");
   }
+  // A run flushes its session's lists first: never the live session's.
+  if (name == c.a.router().live_session(now_us())) {
+    fail(409, "live_session",
+         "\"" + name + "\" is the live session; a run would flush and overwrite its lists");
+  }
   const auto path = recorder::file_for(c.a.cfg().recording.data_dir, name);
+  if (const recorder* r = c.a.frame_recorder();
+      r != nullptr && r->stats().active && r->stats().file == path.string()) {
+    fail(409, "recording_in_progress",
+         "\"" + name + "\" is the file being recorded now; stop recording or pick another");
+  }
   if (!std::filesystem::is_regular_file(path)) {
     fail(404, "recording_not_found", "no recording named \"" + name + "\" in the data directory");
   }
@@ -704,8 +813,12 @@ asio::awaitable<http_response> post_start_run(route_context& c) {
   // Flush the session's keys (SCAN + UNLINK), then replay. Refused whole when
   // Redis is down: nothing is replayed into a session that was not cleared.
   c.run_starting = true;
+  struct reset_starting {
+    bool& flag;
+    ~reset_starting() { flag = false; }
+  } reset{c.run_starting};
   auto flushed = co_await storage::unlink_matching(list_connection(c.a), "ticks:" + name + ":*");
-  c.run_starting = false;
+  if (c.api.stopping()) fail(503, "shutting_down", "the gateway is shutting down");
   if (!flushed) redis_failed(flushed.error());
   c.a.runs().start(std::get<recording_reader>(std::move(opened)), name, interval);
   json::object o{{"status", "started"},
@@ -782,12 +895,15 @@ asio::awaitable<http_response> control_api::handle(const http_request& req) {
     std::string allow;
     for (const route& r : routes()) {
       if (!matches(r, q.path)) continue;
-      if (r.method == req.method()) {
+      // HEAD is routed like GET (the server sends the header only).
+      if (r.method == req.method() ||
+          (r.method == http::verb::get && req.method() == http::verb::head)) {
         found = &r;
         break;
       }
       if (!allow.empty()) allow += ", ";
       allow += std::string(http::to_string(r.method));
+      if (r.method == http::verb::get) allow += ", HEAD";
     }
     if (found == nullptr) {
       if (allow.empty()) fail(404, "not_found", "no route " + q.path.substr(0, 200));

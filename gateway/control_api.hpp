@@ -38,8 +38,14 @@ public:
   // (N_<IST trading day>).
   std::string current_session();
 
+  // Shutdown has begun: start-run answers 503 shutting_down (also when
+  // the shutdown comes while it awaits Redis).
+  void stop() noexcept { stopping_ = true; }
+  bool stopping() const noexcept { return stopping_; }
+
 private:
   app& app_;
+  bool stopping_ = false;
   bool run_starting_ = false;  // start-run is flushing Redis (between awaits)
 };
 

@@ -211,13 +211,23 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
     parser.header_limit(static_cast<std::uint32_t>(s->cfg.max_header_bytes));
     parser.body_limit(s->cfg.max_body_bytes);
 
-    // Waiting for a request: idle_timeout on a kept-alive connection (the
-    // read_timeout for a new one); once a header is in, read_timeout for the
-    // rest.
-    stream.expires_after(first ? s->cfg.read_timeout : s->cfg.idle_timeout);
+    // Waiting for a request on a kept-alive connection: idle_timeout until
+    // its first byte arrives; then (and on a new connection) the header and
+    // the body each within read_timeout.
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (!first && buffer.size() == 0) {
+      stream.expires_after(s->cfg.idle_timeout);
+      std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(std::size_t{4} * 1024),
+                                                        as_tuple(use_awaitable));
+      buffer.commit(n);
+    }
     first = false;
-    auto [ec, n] =
-        co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+    if (!ec) {
+      stream.expires_after(s->cfg.read_timeout);
+      std::tie(ec, n) =
+          co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+    }
     if (!ec && !parser.is_done()) {
       stream.expires_after(s->cfg.read_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
@@ -275,6 +285,12 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
     res.version(req.version());
     res.keep_alive(req.keep_alive() && !s->stopped);
     res.prepare_payload();
+    if (req.method() == http::verb::head) {
+      // The GET's header (its Content-Length included), no body.
+      const std::size_t length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     const unsigned status = res.result_int();
     ++s->stats.responses_by_status[status];
     log_request(req, status,
@@ -289,7 +305,9 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
       co_return;
     }
     if (!res.keep_alive()) {
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      // The same close as after an error: unread request bytes must not
+      // turn the close into a reset that destroys the response.
+      co_await linger_close(stream);
       co_return;
     }
   }

@@ -15,29 +15,9 @@
 namespace tickgate::gateway {
 namespace {
 
+// Every gateway family is named tickgate_<name>.
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += "# HELP tickgate_";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE tickgate_";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void label_value(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
+  storage::prometheus_family(out, "tickgate_" + std::string(name), type, help);
 }
 
 template <class Number>
@@ -54,7 +34,7 @@ void sample(std::string& out, std::string_view name,
       first = false;
       out += k;
       out += "=\"";
-      label_value(out, v);
+      storage::append_prometheus_label_value(out, v);
       out += '"';
     }
     out += '}';
@@ -141,12 +121,17 @@ std::string render_metrics(app& a) {
                     rs.routed);
   family(out, "ticks_routed_all_total", "counter", "Ticks handed to the sinks");
   sample(out, "ticks_routed_all_total", {}, rs.routed_total);
+  // The total in its own family: a reason="all" series beside the reasons
+  // would be counted twice by sum(tickgate_decode_errors_total).
+  family(out, "decode_errors_all_total", "counter", "Frames that failed to decode");
+  sample(out, "decode_errors_all_total", {}, rs.decode_errors);
   family(out, "decode_errors_total", "counter", "Frames that failed to decode, by reason");
-  sample(out, "decode_errors_total", {{"reason", "all"}}, rs.decode_errors);
-  for (std::size_t code = 1; code < rs.decode_errors_by_code.size(); ++code) {
+  for (std::size_t code = 0; code < rs.decode_errors_by_code.size(); ++code) {
     if (rs.decode_errors_by_code[code] == 0) continue;
+    // Slot 0: codes beyond the table.
     const std::string reason =
-        protocol::make_error_code(static_cast<protocol::errc>(code)).message();
+        code == 0 ? std::string("other")
+                  : protocol::make_error_code(static_cast<protocol::errc>(code)).message();
     sample(out, "decode_errors_total", {{"reason", reason}}, rs.decode_errors_by_code[code]);
   }
   family(out, "unknown_instrument_ticks_total", "counter",
@@ -264,9 +249,15 @@ std::string render_metrics(app& a) {
   // --- process ---
   family(out, "process_resident_memory_bytes", "gauge", "Resident set size");
   sample(out, "process_resident_memory_bytes", {}, process_rss_bytes());
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - a.started_at()).count();
+  family(out, "process_start_time_seconds", "gauge", "Start time of the process, epoch seconds");
+  sample(out, "process_start_time_seconds", {},
+         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                 .count() -
+             uptime);
   family(out, "uptime_seconds", "gauge", "Seconds since start");
-  sample(out, "uptime_seconds", {},
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - a.started_at()).count());
+  sample(out, "uptime_seconds", {}, uptime);
   family(out, "build_info", "gauge", "Version of the running binary");
   sample(out, "build_info", {{"version", TICKGATE_VERSION}}, 1);
   return out;

@@ -1,7 +1,9 @@
 // /metrics: the gateway's counters in the Prometheus text exposition format
 // (version 0.0.4). Families (all prefixed tickgate_):
 // - frames_received_total, frame_bytes_received_total, ticks_decoded_total
-//   and ticks_routed_total{mode,exchange}, decode_errors_total{reason},
+//   and ticks_routed_total{mode,exchange}, decode_errors_total{reason}
+//   (decode_errors_all_total: their total, a family of its own so that a
+//   sum over reasons does not count twice),
 //   unknown_instrument_ticks_total;
 // - feed_*{connection}: connected, connects/reconnects/connect_failures/
 //   disconnects, frames, ticks, idle timeouts, stalls, handshake refusals,

@@ -83,6 +83,27 @@ bool recorder::open_for(std::int64_t received_us) {
     file_ = nullptr;
   }
   const auto path = file_for(config_.data_dir, session);
+  // An existing file is appended to after its last complete record: a torn
+  // record left by a crash would otherwise swallow everything after it.
+  std::uint64_t keep = 0;
+  std::error_code fs_ec;
+  if (std::filesystem::exists(path, fs_ec)) {
+    auto size = complete_size(path);
+    if (auto* e = std::get_if<std::string>(&size)) {
+      fail("not appending to " + path.string() + ": " + *e);
+      return false;
+    }
+    keep = std::get<std::uint64_t>(size);
+    if (keep != std::filesystem::file_size(path, fs_ec)) {
+      std::filesystem::resize_file(path, keep, fs_ec);
+      if (fs_ec) {
+        fail("cannot cut the torn tail of " + path.string() + ": " + fs_ec.message());
+        return false;
+      }
+      log::warn("recorder", "cut a torn last record before appending",
+                {{"file", path.string()}, {"size", keep}});
+    }
+  }
   file_ = std::fopen(path.c_str(), "ab");
   if (file_ == nullptr) {
     fail("cannot open " + path.string() + ": " + std::strerror(errno));
@@ -90,9 +111,10 @@ bool recorder::open_for(std::int64_t received_us) {
   }
   session_ = session;
   stats_.file = path.string();
+  committed_ = keep;
   ++stats_.files;
   // A new (empty) file gets the magic; an existing one is appended to.
-  if (std::ftell(file_) == 0) buffer_.append(recording_magic);
+  if (keep == 0) buffer_.append(recording_magic);
   log::info("recorder", "recording to file", {{"file", stats_.file}});
   return true;
 }
@@ -117,11 +139,73 @@ void recorder::flush() {
   if (file_ == nullptr || buffer_.empty()) return;
   const std::size_t n = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
   if (n != buffer_.size() || std::fflush(file_) != 0) {
-    fail("cannot write " + stats_.file + ": " + std::strerror(errno));
+    const int err = errno;
+    const std::string path = stats_.file;
+    fail("cannot write " + path + ": " + std::strerror(err));  // closes the file
+    // Cut back what part of the buffer did reach the file: the file ends at
+    // a complete record, and a later append starts cleanly.
+    std::error_code ec;
+    std::filesystem::resize_file(path, committed_, ec);
     return;
   }
+  committed_ += n;
   stats_.bytes += n;
   buffer_.clear();
+}
+
+std::variant<std::uint64_t, std::string> recorder::complete_size(
+    const std::filesystem::path& p) {
+  std::FILE* f = std::fopen(p.c_str(), "rb");
+  if (f == nullptr) return std::string("cannot read: ") + std::strerror(errno);
+  std::string buf(std::size_t{1} << 20, '\0');
+  std::string window;  // unread bytes: at most one chunk plus a partial record
+  std::uint64_t offset = 0;  // file offset of window[0]
+  bool magic_checked = false;
+  std::uint64_t complete = 0;
+  std::string error;
+  for (;;) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
+    window.append(buf.data(), n);
+    std::size_t pos = 0;
+    if (!magic_checked) {
+      if (window.size() < recording_magic.size()) {
+        if (n != 0) continue;
+        if (recording_magic.substr(0, window.size()) != window) {
+          error = "it does not start with the recording magic";
+        }
+        break;  // shorter than the magic
+      }
+      if (!has_recording_magic(std::as_bytes(std::span(window.data(), window.size())))) {
+        error = "it does not start with the recording magic";
+        break;
+      }
+      magic_checked = true;
+      pos = recording_magic.size();
+      complete = pos;
+    }
+    const auto bytes = std::as_bytes(std::span(window.data(), window.size()));
+    for (;;) {
+      const auto r = decode_recording_record(bytes.subspan(pos));
+      if (r.status == recording_status::corrupt) {
+        error = "corrupt record at byte " + std::to_string(offset + pos);
+        break;
+      }
+      if (r.status == recording_status::need_more) break;
+      pos += r.consumed;
+      complete = offset + pos;
+    }
+    if (!error.empty()) break;
+    window.erase(0, pos);
+    offset += pos;
+    if (n == 0) break;
+  }
+  const bool read_error = std::ferror(f) != 0;
+  std::fclose(f);
+  if (read_error) return std::string("read error");
+  if (!error.empty()) return error;
+  // A file shorter than the magic (a crash right after creating it) holds
+  // nothing: start it again.
+  return magic_checked ? complete : std::uint64_t{0};
 }
 
 void recorder::arm_timer() {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <variant>
 
 namespace tickgate::gateway {
 
@@ -63,6 +64,10 @@ public:
 
 private:
   bool open_for(std::int64_t received_us);
+  // An existing file: the size up to the end of its last complete record
+  // (a torn tail from a crash or a failed write is cut off before
+  // appending), or why it is not a recording.
+  static std::variant<std::uint64_t, std::string> complete_size(const std::filesystem::path& p);
   void fail(std::string what);
   void arm_timer();
 
@@ -71,6 +76,7 @@ private:
   bool timer_armed_ = false;
   std::FILE* file_ = nullptr;
   std::string buffer_;
+  std::uint64_t committed_ = 0;  // file size after the last successful flush
   std::string session_;
   // The current IST day [from, until) when the session follows the date.
   std::int64_t day_from_us_ = 0;

@@ -35,11 +35,18 @@ std::variant<recording_reader, std::string> recording_reader::open(
     std::fclose(f);
     return path.string() + " is not a tickgate recording (bad magic)";
   }
-  return recording_reader(f);
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    std::fclose(f);
+    return "cannot size " + path.string() + ": " + ec.message();
+  }
+  return recording_reader(f, size > recording_magic.size() ? size - recording_magic.size() : 0);
 }
 
 recording_reader::recording_reader(recording_reader&& other) noexcept
     : file_(std::exchange(other.file_, nullptr)),
+      remaining_(other.remaining_),
       buffer_(std::move(other.buffer_)),
       begin_(other.begin_),
       eof_(other.eof_),
@@ -50,6 +57,7 @@ recording_reader& recording_reader::operator=(recording_reader&& other) noexcept
   if (this != &other) {
     if (file_ != nullptr) std::fclose(file_);
     file_ = std::exchange(other.file_, nullptr);
+    remaining_ = other.remaining_;
     buffer_ = std::move(other.buffer_);
     begin_ = other.begin_;
     eof_ = other.eof_;
@@ -83,11 +91,13 @@ std::optional<recording_record> recording_reader::next() {
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(begin_));
     begin_ = 0;
     const std::size_t have = buffer_.size();
-    const std::size_t chunk = std::size_t{64} * 1024;
+    const std::size_t chunk =
+        static_cast<std::size_t>(std::min<std::uint64_t>(std::size_t{64} * 1024, remaining_));
     buffer_.resize(have + chunk);
-    const std::size_t n = std::fread(buffer_.data() + have, 1, chunk, file_);
+    const std::size_t n = chunk == 0 ? 0 : std::fread(buffer_.data() + have, 1, chunk, file_);
     buffer_.resize(have + n);
-    if (n < chunk) eof_ = true;
+    remaining_ -= n;
+    if (n < chunk || remaining_ == 0) eof_ = true;
   }
 }
 
@@ -146,7 +156,7 @@ void replayer::start(recording_reader reader, std::string database_name,
   log::info("run", "replay started",
             {{"database_name", st.database_name},
              {"interval_seconds", interval_seconds ? *interval_seconds : -1.0}});
-  asio::co_spawn(ex_, run(state_, std::move(reader), generation), [](const std::exception_ptr& e) {
+  asio::co_spawn(ex_, run(state_, std::move(reader), generation, congested_), [](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -179,7 +189,7 @@ asio::awaitable<void> replayer::wait_idle() {
 }
 
 asio::awaitable<void> replayer::run(std::shared_ptr<shared> s, recording_reader reader,
-                                    std::uint64_t generation) {
+                                    std::uint64_t generation, std::function<bool()> congested) {
   const auto still_mine = [&] { return s->alive && s->generation == generation; };
   const std::optional<double> interval = s->status.interval_seconds;
   const auto fixed = interval ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -212,6 +222,14 @@ asio::awaitable<void> replayer::run(std::shared_ptr<shared> s, recording_reader 
         co_await asio::post(s->timer.get_executor(), asio::use_awaitable);
       }
       if (!still_mine()) co_return;
+    }
+    // Backpressure: Redis is behind (or away); wait for it to catch up.
+    while (congested && congested()) {
+      s->timer.expires_after(std::chrono::milliseconds(5));
+      co_await s->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!still_mine()) co_return;
+      since_yield = 0;
+      next_at = std::chrono::steady_clock::now();
     }
     first = false;
     previous_us = record->received_us;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ class tick_router;
 class recording_reader {
 public:
   // Opens `path` and checks the magic. Error text (names the file) otherwise.
+  // Reads no further than the file's size at open: what is appended later
+  // (a file still being recorded) is not part of this read.
   static std::variant<recording_reader, std::string> open(const std::filesystem::path& path);
 
   recording_reader(recording_reader&& other) noexcept;
@@ -49,8 +52,9 @@ public:
   bool truncated_tail() const noexcept { return truncated_; }
 
 private:
-  explicit recording_reader(std::FILE* file) : file_(file) {}
+  recording_reader(std::FILE* file, std::uint64_t remaining) : file_(file), remaining_(remaining) {}
   std::FILE* file_ = nullptr;
+  std::uint64_t remaining_ = 0;  // bytes left up to the size seen at open
   std::vector<std::byte> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end())
   bool eof_ = false;
@@ -85,6 +89,14 @@ public:
   replayer& operator=(const replayer&) = delete;
 
   // Starts replaying `reader` (state must not be running).
+  // Backpressure for runs: while `congested` says so, the replay waits
+  // (checked before every frame), so a fast run can never push live writes
+  // out of a Redis connection's outage buffer. The app passes "some
+  // connection buffers more than a quarter of its bound".
+  void set_backpressure(std::function<bool()> congested) {
+    congested_ = std::move(congested);
+  }
+
   void start(recording_reader reader, std::string database_name,
              std::optional<double> interval_seconds);
   // Stops the running replay (no-op otherwise); frames already routed stay.
@@ -98,10 +110,12 @@ public:
 private:
   struct shared;
   static boost::asio::awaitable<void> run(std::shared_ptr<shared> s, recording_reader reader,
-                                          std::uint64_t generation);
+                                          std::uint64_t generation,
+                                          std::function<bool()> congested);
 
   boost::asio::any_io_executor ex_;
   std::shared_ptr<shared> state_;
+  std::function<bool()> congested_;
 };
 
 }  // namespace tickgate::gateway

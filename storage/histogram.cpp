@@ -53,9 +53,13 @@ std::uint64_t histogram::quantile(double q) const noexcept {
 }
 
 std::uint64_t histogram::count_at_or_below(std::uint64_t bound_us) const noexcept {
-  const std::size_t last = bucket_index(bound_us);
+  // Only whole buckets at or below the bound: a bucket that straddles it
+  // may hold samples above it, and a Prometheus `le` bucket must not count
+  // those (the count is low by at most the straddling bucket, never high).
   std::uint64_t n = 0;
-  for (std::size_t i = 0; i <= last; ++i) n += buckets_[i];
+  for (std::size_t i = 0; i < bucket_count && bucket_upper_bound(i) <= bound_us; ++i) {
+    n += buckets_[i];
+  }
   return n;
 }
 

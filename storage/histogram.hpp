@@ -30,8 +30,8 @@ public:
   // samples are <= v (q in [0, 1]); 0 when empty.
   std::uint64_t quantile(double q) const noexcept;
 
-  // Number of samples <= bound_us (bound rounded to bucket resolution), for
-  // Prometheus cumulative buckets.
+  // Number of samples in buckets whose upper bound is <= bound_us (never a
+  // sample above the bound), for Prometheus cumulative buckets.
   std::uint64_t count_at_or_below(std::uint64_t bound_us) const noexcept;
 
   // Adds another histogram's samples (for aggregation across connections).

@@ -44,13 +44,20 @@ resp_arg::resp_arg(double v) noexcept {
     std::memcpy(buf_, text, size_);
     return;
   }
+  // Plain decimals for every magnitude a price, volume or ratio can have
+  // (consumers parse candle fields as decimals: never "1e+05"); the
+  // shortest round-trip text in fixed notation there, scientific outside.
+  const double a = std::fabs(v);
+  if (a != 0 && (a < 1e-4 || a >= 1e15)) {
+    size_ = static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_);
+    return;
+  }
   // Fast path for prices (candles: paise / 100): v is the double nearest to
-  // n / 100 with 0.01 <= |v| < 1e5. Its shortest round-trip text is then
-  // n / 100 with trailing zeros trimmed (fewer than 15 significant digits
-  // identify a double uniquely), and in that range fixed notation is never
-  // longer than scientific, so this writes exactly what to_chars would,
-  // without its general algorithm.
-  if (const double a = std::fabs(v); a >= 0.01 && a < 1e5) {
+  // n / 100 with 0.01 <= |v| < 1e13. Its shortest round-trip text is then
+  // n / 100 with trailing zeros trimmed (at most 15 significant digits, and
+  // 15 identify a double uniquely), exactly what to_chars writes in fixed
+  // notation, without its general algorithm.
+  if (a >= 0.01 && a < 1e13) {
     const auto n = static_cast<std::int64_t>(std::llround(v * 100));
     if (static_cast<double>(n) / 100.0 == v) {
       char* p = buf_;
@@ -66,7 +73,8 @@ resp_arg::resp_arg(double v) noexcept {
       return;
     }
   }
-  const auto r = std::to_chars(buf_, buf_ + sizeof buf_, v);  // shortest round-trip
+  // Fits: at most 17 significant digits, 4 leading zeros, sign and point.
+  const auto r = std::to_chars(buf_, buf_ + sizeof buf_, v, std::chars_format::fixed);
   size_ = static_cast<std::size_t>(r.ptr - buf_);
 }
 

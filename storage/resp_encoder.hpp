@@ -21,7 +21,8 @@ namespace tickgate::storage {
 
 // One command argument: a view of caller-owned bytes (valid for the call), or
 // an integer/double formatted in place. Doubles use the shortest text that
-// round-trips (std::to_chars).
+// round-trips (std::to_chars), in fixed notation for 1e-4 <= |v| < 1e15
+// ("100000", not "1e+05") and scientific beyond.
 class resp_arg {
 public:
   resp_arg(std::string_view s) noexcept : ptr_(s.data()), size_(s.size()) {}

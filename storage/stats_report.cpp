@@ -30,32 +30,6 @@ void append_seconds(std::string& out, std::uint64_t micros) {
   out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, s).ptr - buf));
 }
 
-void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-// Label values here are numbers and sink names chosen by the program; escape
-// anyway so a future caller cannot break the format.
-void append_label_value(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
 
 void series(std::string& out, std::string_view name, int db, std::uint64_t value,
             std::string_view sink = {}) {
@@ -64,7 +38,7 @@ void series(std::string& out, std::string_view name, int db, std::uint64_t value
   out += std::to_string(db);
   if (!sink.empty()) {
     out += "\",sink=\"";
-    append_label_value(out, sink);
+    append_prometheus_label_value(out, sink);
   }
   out += "\"} ";
   append_number(out, value);
@@ -140,7 +114,7 @@ void histogram_family(std::string& out, const connection_pool& pool, std::string
   static constexpr std::uint64_t bounds_us[] = {50,     100,    250,    500,     1000,
                                                 2500,   5000,   10000,  25000,   50000,
                                                 100000, 250000, 500000, 1000000, 5000000};
-  family(out, name, "histogram", help);
+  prometheus_family(out, name, "histogram", help);
   for (const auto& [db, c] : pool.connections()) {
     const metrics::histogram& h = (c->*which)();
     const std::string labels = "db=\"" + std::to_string(db) + "\"";
@@ -168,6 +142,33 @@ void histogram_family(std::string& out, const connection_pool& pool, std::string
 }
 
 }  // namespace
+
+void prometheus_family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+// Label values here are numbers and sink names chosen by the program; escape
+// anyway so a future caller cannot break the format.
+void append_prometheus_label_value(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
 
 json::object to_json(const connection& c) {
   const connection_stats& s = c.stats();
@@ -240,7 +241,7 @@ json::object to_json(const detail::sink_base& sink) {
 void append_prometheus(std::string& out, const connection_pool& pool) {
   const auto conns = pool.connections();
   for (const counter& f : connection_families()) {
-    family(out, f.name, f.type, f.help);
+    prometheus_family(out, f.name, f.type, f.help);
     for (const auto& [db, c] : conns) series(out, f.name, db, f.value(*c));
   }
   struct source_family {
@@ -258,7 +259,7 @@ void append_prometheus(std::string& out, const connection_pool& pool) {
        &source_counters::dropped},
   };
   for (const source_family& f : source_families) {
-    family(out, f.name, "counter", f.help);
+    prometheus_family(out, f.name, "counter", f.help);
     for (const auto& [db, c] : conns) {
       for (source_id i = 0; i < c->source_count(); ++i) {
         series(out, f.name, db, c->source(i).*f.field, c->source_name(i));
@@ -283,11 +284,11 @@ void append_prometheus(std::string& out, std::span<const named_sink> sinks) {
        &sink_stats::rejected},
   };
   for (const sink_family& f : families) {
-    family(out, f.name, "counter", f.help);
+    prometheus_family(out, f.name, "counter", f.help);
     for (const named_sink& s : sinks) {
       out += f.name;
       out += "{sink=\"";
-      append_label_value(out, s.name);
+      append_prometheus_label_value(out, s.name);
       out += "\"} ";
       append_number(out, s.sink->stats().*f.field);
       out += '\n';

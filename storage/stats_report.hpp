@@ -25,6 +25,12 @@ boost::json::object to_json(const connection_pool& pool);
 // {"enabled", "records", "rejected", "commands", "acked", "errors", "dropped"}
 boost::json::object to_json(const detail::sink_base& sink);
 
+// Prometheus text format (version 0.0.4): the "# HELP" and "# TYPE" lines
+// of one family, and a label value escaped (backslash, quote, newline).
+void prometheus_family(std::string& out, std::string_view name, std::string_view type,
+                       std::string_view help);
+void append_prometheus_label_value(std::string& out, std::string_view v);
+
 // Prometheus text format (version 0.0.4), one family at a time:
 // tickgate_redis_* per connection (label db), tickgate_redis_sink_* per
 // producer (labels db, sink), and the round-trip and origin-to-ack latency

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace tickgate::gateway::cli {
 namespace json = boost::json;
@@ -166,8 +167,13 @@ std::string info_field(const std::string& info, std::string_view name) {
 int run_tail(const common_options& common, const tail_options& options, std::ostream& out) {
   sync_client redis(common.redis.connection.endpoint, common.timeout);
   redis.select(stream_db(common.redis));
+  // Each stream once, in the order given: a key named twice in XREAD's
+  // STREAMS would return (and print) every entry twice.
   std::vector<std::string> keys;
-  for (const auto& s : options.symbols) keys.push_back(stream_key(common.redis, s));
+  for (const auto& s : options.symbols) {
+    std::string key = stream_key(common.redis, s);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  }
   const bool grouped = !options.group.empty();
 
   std::vector<std::string> ids(keys.size(), options.from);
@@ -232,7 +238,10 @@ int run_tail(const common_options& common, const tail_options& options, std::ost
         ack.push_back(e.id);
         if (!grouped || pending_phase) ids[static_cast<std::size_t>(at)] = e.id;
       }
+      // Acknowledge only what was written: entries whose output failed stay
+      // pending for the next reader of the group.
       out.flush();
+      if (!out) throw std::runtime_error("cannot write the output; entries not acknowledged");
       if (grouped && ack.size() > 3) check_reply(redis.command(ack), "XACK " + key);
     }
     if (pending_phase && got == 0) {

@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -230,6 +231,29 @@ BOOST_AUTO_TEST_CASE(tail_with_a_group_acks_and_resumes_with_pending_entries_fir
   BOOST_REQUIRE_MESSAGE(resumed.status == 0, resumed.err);
   BOOST_TEST(ids_of(json_lines(resumed.out)) == pending, boost::test_tools::per_element());
   BOOST_TEST(w.streams.command({"XPENDING", key, "g1"}).elements.at(0).integer == 0);
+}
+
+BOOST_AUTO_TEST_CASE(tail_names_each_stream_once_and_acks_only_what_it_wrote) {
+  auto& w = world::get();
+  // A symbol given twice is followed once: no entry printed twice.
+  const auto r = w.cli({"--json", "tail", "--from", "0", "--count", "20", "TCS", "TCS", "NIFTY"});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto ids = ids_of(json_lines(r.out));
+  BOOST_TEST(ids.size() == 20u);
+  std::sort(ids.begin(), ids.end());
+  BOOST_TEST((std::adjacent_find(ids.begin(), ids.end()) == ids.end()));
+
+  // Output that cannot be written (stdout on /dev/full): a failure, and the
+  // entries it read stay pending in the group.
+  const std::string key = "market_data_stream:RELIANCE";
+  std::string command = std::string(TICKGATE_BINARY_DIR) + "/tickgate-cli --config " +
+                        w.gateway.config_file.string() +
+                        " --json tail --group gfull --consumer c1 --from 0 --count 5 RELIANCE"
+                        " > /dev/full";
+  const auto full = test::run_program({"/bin/sh", "-c", command}, {}, 60s);
+  BOOST_TEST(full.status == 1, full.err);
+  BOOST_TEST(full.err.find("cannot write the output") != std::string::npos, full.err);
+  BOOST_TEST(w.streams.command({"XPENDING", key, "gfull"}).elements.at(0).integer == 5);
 }
 
 BOOST_AUTO_TEST_CASE(health_reports_latency_key_families_and_ttls) {

@@ -131,3 +131,18 @@ BOOST_AUTO_TEST_CASE(a_configured_token_guards_the_posts_only) {
   BOOST_TEST(r.result_int() == 200u);
   BOOST_TEST(f.call(http::verb::get, "/stats").result_int() == 200u);
 }
+
+BOOST_AUTO_TEST_CASE(start_run_after_shutdown_began_is_refused_and_never_sticks) {
+  fixture f;
+  const std::string body = R"({"database_name":"demo","interval_seconds":1})";
+  // A start-run that failed on Redis leaves no "run starting" state behind:
+  // the next one fails the same way, not with run_active.
+  BOOST_TEST(error_code(f.call(http::verb::post, "/api/start-run", body)) == "redis_unavailable");
+  BOOST_TEST(error_code(f.call(http::verb::post, "/api/start-run", body)) == "redis_unavailable");
+  // Once shutdown has begun: 503 shutting_down, nothing started.
+  f.app->control().stop();
+  const auto r = f.call(http::verb::post, "/api/start-run", body);
+  BOOST_TEST(r.result_int() == 503u);
+  BOOST_TEST(error_code(r) == "shutting_down");
+  BOOST_TEST(f.app->runs().status().runs_started == 0u);
+}

@@ -169,6 +169,87 @@ BOOST_AUTO_TEST_CASE(recorder_appends_frames_that_the_reader_returns) {
   BOOST_TEST(!reader.corrupt());
 }
 
+BOOST_AUTO_TEST_CASE(a_torn_last_record_is_cut_before_appending) {
+  test::temp_dir dir;
+  boost::asio::io_context io;
+  recording_config cfg;
+  cfg.enabled = true;
+  cfg.data_dir = dir.path();
+  cfg.database_name = "torn";
+  const auto path = recorder::file_for(cfg.data_dir, "torn");
+  // Three complete records, then the first 20 bytes of a fourth (a crash
+  // mid-write): header and part of the frame.
+  std::string content(recording_magic);
+  for (int i = 0; i < 3; ++i) append_recording_record(content, bytes_of(frame_text(50, 'a')), i);
+  std::string fourth;
+  append_recording_record(fourth, bytes_of(frame_text(50, 'b')), 3);
+  content += fourth.substr(0, 20);
+  write_file(path, content);
+  {
+    recorder r(io.get_executor(), cfg);
+    BOOST_REQUIRE(r.start());
+    r.on_frame(bytes_of("new-1"), 100);
+    r.on_frame(bytes_of("new-2"), 101);
+    r.stop();
+    BOOST_TEST(r.stats().errors == 0u);
+  }
+  auto reader = std::get<recording_reader>(recording_reader::open(path));
+  std::vector<std::int64_t> times;
+  std::vector<std::string> frames;
+  while (auto rec = reader.next()) {
+    times.push_back(rec->received_us);
+    frames.emplace_back(reinterpret_cast<const char*>(rec->frame.data()), rec->frame.size());
+  }
+  const std::vector<std::int64_t> expected{0, 1, 2, 100, 101};
+  BOOST_TEST(times == expected, boost::test_tools::per_element());
+  BOOST_REQUIRE(frames.size() == 5u);
+  BOOST_TEST(frames[3] == "new-1");
+  BOOST_TEST(frames[4] == "new-2");
+  BOOST_TEST(!reader.truncated_tail());
+  BOOST_TEST(!reader.corrupt());
+
+  // A file cut inside the magic starts again; a file that is not a
+  // recording is left alone and the recorder reports why.
+  write_file(path, std::string(recording_magic.substr(0, 5)));
+  {
+    recorder r(io.get_executor(), cfg);
+    BOOST_REQUIRE(r.start());
+    r.on_frame(bytes_of("x"), 5);
+    r.stop();
+    BOOST_TEST(r.stats().errors == 0u);
+  }
+  BOOST_TEST(std::filesystem::file_size(path) == recording_magic.size() + 12u + 1u);
+  write_file(path, "not a recording at all");
+  {
+    recorder r(io.get_executor(), cfg);
+    BOOST_REQUIRE(r.start());
+    r.on_frame(bytes_of("x"), 5);
+    BOOST_TEST(r.stats().errors == 1u);
+    BOOST_TEST(r.stats().last_error.find("magic") != std::string::npos);
+  }
+  BOOST_TEST(test::read_file(path) == "not a recording at all");
+}
+
+BOOST_AUTO_TEST_CASE(the_reader_stops_at_the_size_seen_at_open) {
+  test::temp_dir dir;
+  const auto path = dir.path() / "growing.ticks";
+  std::string content(recording_magic);
+  for (int i = 0; i < 3; ++i) append_recording_record(content, bytes_of("old"), i);
+  write_file(path, content);
+  auto reader = std::get<recording_reader>(recording_reader::open(path));
+  // Appended after the open (a recorder still writing): not read.
+  std::string more;
+  for (int i = 0; i < 3; ++i) append_recording_record(more, bytes_of("new"), 10 + i);
+  std::ofstream(path, std::ios::binary | std::ios::app) << more;
+  int n = 0;
+  while (auto rec = reader.next()) {
+    BOOST_TEST(rec->received_us < 10);
+    ++n;
+  }
+  BOOST_TEST(n == 3);
+  BOOST_TEST(!reader.truncated_tail());
+}
+
 BOOST_AUTO_TEST_CASE(without_a_name_the_file_follows_the_ist_day) {
   test::temp_dir dir;
   boost::asio::io_context io;

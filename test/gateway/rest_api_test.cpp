@@ -20,6 +20,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <random>
 #include <regex>
 #include <set>
 
@@ -36,7 +37,8 @@ const std::string shipped_data_dir = std::string(TICKGATE_SOURCE_DIR) + "/deploy
 struct gateway_options {
   bool feed = true;
   std::string api_token;
-  json::object http_extra;  // merged into "http"
+  json::object http_extra;   // merged into "http"
+  json::object redis_extra;  // merged into "redis"
   json::object recording{{"data_dir", shipped_data_dir}};
   json::array subscribe{
       json::object{{"symbol", "NIFTY"}, {"exchange", "NSE"}, {"mode", "quote"}},
@@ -66,7 +68,7 @@ public:
     json::object cfg{
         {"feed", {{"enabled", options_.feed}, {"stall_market_hours_only", false}}},
         {"instruments", {{"scrip_master", scrip_master}, {"subscribe", options_.subscribe}}},
-        {"redis", {{"url", redis_.url()}}},
+        {"redis", redis_section()},
         {"http", http},
         {"recording", options_.recording},
         {"log", {{"level", "debug"}}},
@@ -94,6 +96,12 @@ public:
   }
 
   int stop() { return process_->stop(); }
+
+  json::object redis_section() const {
+    json::object r{{"url", redis_.url()}};
+    for (const auto& kv : options_.redis_extra) r[kv.key()] = kv.value();
+    return r;
+  }
 
   std::uint16_t port() const { return port_; }
   test::redis_server& redis() { return redis_; }
@@ -259,7 +267,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_4xx_error_and_changes_nothing) {
   {
     const auto r = g.post("/health", "{}");
     check_error(r, 405, "method_not_allowed");
-    BOOST_TEST(r.header("Allow") == "GET");
+    BOOST_TEST(r.header("Allow") == "GET, HEAD");
     const auto s = g.get("/subscribe");
     check_error(s, 405, "method_not_allowed");
     BOOST_TEST(s.header("Allow") == "POST");
@@ -460,6 +468,62 @@ BOOST_AUTO_TEST_CASE(a_non_loopback_listen_address_needs_a_token) {
   BOOST_TEST(test::read_file(dir.path() / "log").find("http.api_token") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(head_is_answered_with_the_get_header_and_no_body) {
+  gateway_options o;
+  o.feed = false;
+  rest_gateway g(o);
+
+  // HEAD then GET on one kept-alive connection: a body after the HEAD's
+  // header would be read as the start of the next response.
+  test::http_client c(g.port(), 3s);
+  for (const char* target : {"/health", "/", "/symbols"}) {
+    BOOST_TEST_CONTEXT(target) {
+      const auto head = c.request("HEAD", target);
+      BOOST_TEST(head.status == 200u);
+      BOOST_TEST(head.body.empty());
+      BOOST_TEST(head.header("Content-Type") == "application/json");
+      const auto get = c.request("GET", target);
+      BOOST_TEST(get.status == 200u);
+      BOOST_TEST(!get.body.empty());
+      if (std::string_view(target) != "/health") {
+        BOOST_TEST(head.header("Content-Length") == std::to_string(get.body.size()));
+      } else {
+        BOOST_TEST(std::stoul(head.header("Content-Length")) > 0u);
+      }
+    }
+  }
+  // HEAD on an unknown route: the 404 header, no body; the connection goes on.
+  const auto missing = c.request("HEAD", "/nowhere");
+  BOOST_TEST(missing.status == 404u);
+  BOOST_TEST(missing.body.empty());
+  // A POST-only route lists what it allows; a GET route allows HEAD too.
+  const auto r = c.request("GET", "/subscribe");
+  BOOST_TEST(r.status == 405u);
+  BOOST_TEST(r.header("Allow") == "POST");
+  const auto p = c.request("POST", "/health", "{}");
+  BOOST_TEST(p.status == 405u);
+  BOOST_TEST(p.header("Allow") == "GET, HEAD");
+  BOOST_TEST(c.request("GET", "/health").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_kept_alive_request_header_is_read_under_read_timeout) {
+  gateway_options o;
+  o.feed = false;
+  o.http_extra = {{"idle_timeout_ms", 8000}, {"read_timeout_ms", 400}};
+  rest_gateway g(o);
+  test::http_client c(g.port(), 6s);
+  BOOST_TEST(c.request("GET", "/health").status == 200u);
+  // Idle for a while (below idle_timeout): still open, and it answers.
+  std::this_thread::sleep_for(600ms);
+  BOOST_TEST(c.request("GET", "/health").status == 200u);
+  // Then a header that never completes: closed after read_timeout, not
+  // after idle_timeout.
+  c.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n");
+  const auto t0 = std::chrono::steady_clock::now();
+  BOOST_TEST(c.peer_closed());
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < 3s));
+}
+
 BOOST_AUTO_TEST_CASE(keep_alive_timeouts_and_the_connection_limit) {
   gateway_options o;
   o.feed = false;
@@ -619,14 +683,120 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
   BOOST_TEST(second.sum("tickgate_redis_origin_to_ack_seconds_count") >
              first.sum("tickgate_redis_origin_to_ack_seconds_count"));
 
-  // Decode errors are counted by reason.
+  BOOST_TEST(first.types.at("tickgate_process_start_time_seconds") == "gauge");
+  const double start = first.value("tickgate_process_start_time_seconds");
+  const double now = std::chrono::duration<double>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  BOOST_TEST(start < now);
+  BOOST_TEST(start > now - 600);
+
+  // Every histogram's cumulative buckets: non-decreasing, +Inf == _count.
+  for (const auto& [fam, t] : first.types) {
+    if (t != "histogram") continue;
+    BOOST_TEST_CONTEXT(fam) {
+      std::map<std::string, std::vector<std::pair<double, double>>> by_series;
+      for (const auto& [series, v] : first.samples) {
+        if (!series.starts_with(fam + "_bucket{")) continue;
+        const auto le = series.find("le=\"");
+        BOOST_REQUIRE(le != std::string::npos);
+        const auto end = series.find('"', le + 4);
+        const std::string bound = series.substr(le + 4, end - le - 4);
+        std::string rest = series.substr(0, le) + series.substr(end + 1);
+        by_series[rest].emplace_back(bound == "+Inf" ? 1e308 : std::stod(bound), v);
+      }
+      for (auto& [rest, buckets] : by_series) {
+        std::sort(buckets.begin(), buckets.end());
+        for (std::size_t i = 1; i < buckets.size(); ++i) {
+          BOOST_TEST(buckets[i].second >= buckets[i - 1].second);
+        }
+      }
+    }
+  }
+
+  // Decode errors are counted by reason, with the total in a family of its
+  // own (sum over reasons counts each error once).
+  BOOST_TEST(!first.samples.contains(R"(tickgate_decode_errors_total{reason="all"})"));
   g.sim().send_garbage(3);
   BOOST_REQUIRE(test::eventually(
-      [&] {
-        return parse_metrics(g.get("/metrics").body)
-                   .value(R"(tickgate_decode_errors_total{reason="all"})") >= 3;
-      },
+      [&] { return parse_metrics(g.get("/metrics").body).value("tickgate_decode_errors_all_total") >= 3; },
       10s));
+  const scrape third = parse_metrics(g.get("/metrics").body);
+  BOOST_TEST(!third.samples.contains(R"(tickgate_decode_errors_total{reason="all"})"));
+  BOOST_TEST(third.sum("tickgate_decode_errors_total{") ==
+             third.value("tickgate_decode_errors_all_total"));
+}
+
+// /api/redis-ticks/optiontick across many token lists keeps only the best
+// `limit` by ft as the lists arrive; the answer must equal the reference: all
+// entries of all keys (sorted key order, each list as stored), unparsable
+// ones dropped, stable-sorted by ft descending, cut at limit.
+BOOST_AUTO_TEST_CASE(option_ticks_across_many_tokens_equal_a_stable_sort_by_ft) {
+  gateway_options o;
+  o.feed = false;
+  rest_gateway g(o);
+  test::redis_client db(g.redis().url());
+  BOOST_REQUIRE(test::eventually([&] { return g.get("/ready").status == 200; }, 10s));
+
+  std::mt19937 rng(20261206);
+  std::vector<std::pair<std::string, std::vector<std::string>>> lists;
+  for (int k = 0; k < 150; ++k) {
+    const std::string token = std::to_string(1000 + (k * 7919) % 100'000);
+    std::vector<std::string> entries;
+    const int n = 1 + static_cast<int>(rng() % 80);
+    std::vector<int> fts;
+    for (int i = 0; i < n; ++i) fts.push_back(static_cast<int>(rng() % 400));
+    // Mostly newest first, as the gateway writes them, with some disorder.
+    std::sort(fts.rbegin(), fts.rend());
+    if (k % 5 == 0) std::shuffle(fts.begin(), fts.end(), rng);
+    for (int i = 0; i < n; ++i) {
+      json::object e{{"ft", fts[static_cast<std::size_t>(i)]}, {"tk", token}, {"i", i}};
+      if (i % 23 == 5) e["ft"] = "late";  // not a number: ft 0
+      if (i % 29 == 7) e.erase("ft");     // missing: ft 0
+      if (i % 31 == 3) e["ft"] = 123.5;
+      std::string text = json::serialize(e);
+      if (i % 37 == 11) text = "not json " + text;
+      if (i % 41 == 13) text = R"({"ft":)" + std::to_string(fts[static_cast<std::size_t>(i)]) + ",";
+      entries.push_back(std::move(text));
+    }
+    std::vector<std::string> cmd{"RPUSH", "ticks:many:optiontick:" + token};
+    cmd.insert(cmd.end(), entries.begin(), entries.end());
+    db.command(cmd);
+    lists.emplace_back("ticks:many:optiontick:" + token, std::move(entries));
+  }
+  std::sort(lists.begin(), lists.end());
+
+  for (const std::uint64_t limit : {1u, 7u, 80u, 100u, 999u, 10'000u}) {
+    BOOST_TEST_CONTEXT("limit " << limit) {
+      std::vector<std::pair<double, std::string>> reference;
+      for (const auto& [key, entries] : lists) {
+        std::vector<std::pair<double, std::string>> head;
+        for (std::size_t i = 0; i < entries.size() && i < limit; ++i) {
+          boost::system::error_code ec;
+          const json::value v = json::parse(entries[i], ec);
+          if (ec || !v.is_object()) continue;
+          const json::value* ft = v.as_object().if_contains("ft");
+          reference.emplace_back(ft != nullptr && ft->is_number() ? ft->to_number<double>() : 0.0,
+                                 json::serialize(v));
+        }
+      }
+      std::stable_sort(reference.begin(), reference.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      if (reference.size() > limit) reference.resize(limit);
+
+      const auto body = g.get_json("/api/redis-ticks/optiontick?database_name=many&limit=" +
+                                   std::to_string(limit));
+      const auto& ticks = body.at("ticks").as_array();
+      BOOST_REQUIRE_EQUAL(ticks.size(), reference.size());
+      BOOST_TEST(number(body.at("total_count")) == reference.size());
+      BOOST_TEST(!body.as_object().contains("truncated"));
+      for (std::size_t i = 0; i < ticks.size(); ++i) {
+        BOOST_TEST_CONTEXT("tick " << i) {
+          BOOST_TEST(json::serialize(ticks[i]) == reference[i].second);
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists) {
@@ -718,6 +888,31 @@ BOOST_AUTO_TEST_CASE(a_run_replays_the_shipped_recording_into_the_session_lists)
   BOOST_TEST(g.get("/ready").status == 503u);
 }
 
+// A run at interval 0 against a Redis that does not keep up (writes paused)
+// waits instead of filling the outage buffer: with a 16 KiB bound, nothing
+// is dropped and every frame is replayed once Redis is back.
+BOOST_AUTO_TEST_CASE(a_fast_run_waits_for_redis_instead_of_dropping_writes) {
+  gateway_options o;
+  o.feed = false;
+  o.redis_extra = {{"buffer_limit_bytes", 16384}};
+  rest_gateway g(o);
+  test::redis_client db(g.redis().url());
+  BOOST_REQUIRE(test::eventually([&] { return g.get("/ready").status == 200; }, 10s));
+
+  // Reads still answer (start-run's SCAN finds nothing to flush); writes wait.
+  db.command({"CLIENT", "PAUSE", "1500", "WRITE"});
+  const auto r = g.post("/api/start-run", R"({"database_name":"demo","interval_seconds":0})");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(g.get_json("/stats").at("run").at("state").as_string() == "running");
+  BOOST_REQUIRE(test::eventually(
+      [&] { return g.get_json("/stats").at("run").at("state").as_string() == "finished"; }, 20s));
+  BOOST_TEST(number(g.get_json("/stats").at("run").at("frames")) > 100u);
+  const scrape m = parse_metrics(g.get("/metrics").body);
+  BOOST_TEST(m.sum("tickgate_redis_dropped_commands_total") == 0);
+  BOOST_TEST(m.sum("tickgate_redis_timeouts_total") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   test::temp_dir data("tickgate-rec");
   gateway_options o;
@@ -726,6 +921,13 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   BOOST_REQUIRE(
       test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 20; }, 20s));
   BOOST_TEST(g.get_json("/stats").at("recording").at("active").as_bool());
+  // A run may neither flush the live session nor read the file being
+  // recorded.
+  const std::string live(g.get_json("/api/redis-option-tokens").at("database_name").as_string());
+  check_error(g.post("/api/start-run", json::serialize(json::object{{"database_name", live}})), 409,
+              "live_session");
+  check_error(g.post("/api/start-run", R"({"database_name":"rec1"})"), 409,
+              "recording_in_progress");
   BOOST_TEST(g.stop() == 0);
 
   const auto file = data.path() / "rec1.ticks";

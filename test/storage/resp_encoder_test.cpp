@@ -115,10 +115,14 @@ BOOST_AUTO_TEST_CASE(appending_into_reserved_buffer_does_not_reallocate) {
 }
 
 // Doubles take a fast path for prices (n / 100); its text must be exactly
-// the shortest round-trip text of std::to_chars, whatever the value.
+// the shortest round-trip text of std::to_chars, whatever the value: fixed
+// notation for 1e-4 <= |v| < 1e15, scientific beyond.
 std::string shortest(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  char buf[400];
+  const double a = std::fabs(v);
+  const auto r = (a != 0 && (a < 1e-4 || a >= 1e15))
+                     ? std::to_chars(buf, buf + sizeof buf, v)
+                     : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   return std::string(buf, r.ptr);
 }
 
@@ -129,8 +133,7 @@ BOOST_AUTO_TEST_CASE(doubles_are_the_shortest_round_trip_text) {
       if (++mismatches <= 5) BOOST_TEST_MESSAGE(shortest(v) << " became " << resp_arg(v).view());
     }
   };
-  // Every price in paise up to ₹1 lakh and past it (the fast path ends at
-  // 1e5, where to_chars starts to prefer "1e+05"), both signs.
+  // Every price in paise up to ₹1 lakh and past it, both signs.
   for (std::int64_t paise = -200'000; paise <= 200'000; ++paise) {
     check(static_cast<double>(paise) / 100.0);
   }
@@ -146,7 +149,14 @@ BOOST_AUTO_TEST_CASE(doubles_are_the_shortest_round_trip_text) {
     check(std::nextafter(std::round(v * 100) / 100, 1e300));
     check(std::round(v * 1000) / 1000);
   }
-  for (double v : {0.0, -0.0, 0.01, 0.001, 0.005, 99999.99, 100000.0, 1e5 - 0.005, 1e15, 1e-300}) {
+  std::uniform_real_distribution<double> large(-2e13, 2e13);
+  for (int i = 0; i < 100'000; ++i) {
+    const double v = large(rng);
+    check(v);
+    check(std::round(v * 100) / 100);
+  }
+  for (double v : {0.0, -0.0, 0.01, 0.001, 0.005, 1e-4, 9.999e-5, 99999.99, 100000.0, 1e5 - 0.005,
+                   1e13, 1e13 - 0.01, 1e15, 1e15 - 0.125, -1e15, 1e-300, 1.7976931348623157e308}) {
     check(v);
   }
   BOOST_TEST(mismatches == 0u);
@@ -154,7 +164,12 @@ BOOST_AUTO_TEST_CASE(doubles_are_the_shortest_round_trip_text) {
   BOOST_TEST(resp_arg(3890.0).view() == "3890");
   BOOST_TEST(resp_arg(3901.5).view() == "3901.5");
   BOOST_TEST(resp_arg(-0.05).view() == "-0.05");
-  BOOST_TEST(resp_arg(100000.0).view() == "1e+05");
+  // Never scientific for a price: consumers parse candle fields as decimals.
+  BOOST_TEST(resp_arg(100000.0).view() == "100000");
+  BOOST_TEST(resp_arg(130000.0).view() == "130000");
+  BOOST_TEST(resp_arg(123456.75).view() == "123456.75");
+  BOOST_TEST(resp_arg(0.0001).view() == "0.0001");
+  BOOST_TEST(resp_arg(1e15).view() == "1e+15");
 }
 
 BOOST_AUTO_TEST_CASE(sized_writers_match_the_appending_ones) {

@@ -46,9 +46,10 @@ void http_client::send_raw(std::string_view bytes) {
   if (ec) throw std::runtime_error("http_client write: " + ec.message());
 }
 
-std::optional<http_reply> http_client::read_reply() {
+std::optional<http_reply> http_client::read_reply(bool to_head) {
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
+  parser.skip(to_head);
   boost::system::error_code ec;
   http::read(impl_->socket, impl_->buffer, parser, ec);
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -78,7 +79,7 @@ http_reply http_client::request(std::string_view method, std::string_view target
   boost::system::error_code ec;
   http::write(impl_->socket, req, ec);
   if (ec) throw std::runtime_error("http_client write: " + ec.message());
-  auto reply = read_reply();
+  auto reply = read_reply(req.method() == http::verb::head);
   if (!reply) {
     throw std::runtime_error("http_client: connection closed before a response to " +
                              std::string(method) + " " + std::string(target));

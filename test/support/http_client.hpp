@@ -35,7 +35,9 @@ public:
   // Writes bytes as they are.
   void send_raw(std::string_view bytes);
   // Reads one response; nullopt when the peer closed the connection first.
-  std::optional<http_reply> read_reply();
+  // `to_head`: the response answers a HEAD (a header only, whatever its
+  // Content-Length says).
+  std::optional<http_reply> read_reply(bool to_head = false);
   // True when the peer has closed the connection (reads EOF or a reset)
   // within the socket timeout; false when it is still open and silent.
   bool peer_closed();
