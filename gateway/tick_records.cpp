@@ -15,12 +15,14 @@
 namespace tickgate::gateway {
 namespace {
 
-// The most a put_* function writes.
-constexpr std::size_t max_int = 20;    // "-9223372036854775808"
-constexpr std::size_t max_price = 41;  // sign, 20 digits, '.', 19 decimals
-constexpr std::size_t max_epoch_ms = 24;
-constexpr std::size_t max_iso = 26;    // "2024-01-15T10:30:45.123456"
-constexpr std::size_t json_string_bound(std::size_t n) { return 2 + 6 * n; }
+// The most a put_* function writes, in bytes.
+constexpr std::size_t max_int_chars = 20;    // "-9223372036854775808"
+constexpr std::size_t max_price_chars = 41;  // sign, 20 digits, '.', 19 decimals
+constexpr std::size_t max_epoch_ms_chars = 24;
+constexpr std::size_t max_iso_chars = 26;  // "2024-01-15T10:30:45.123456"
+constexpr std::size_t json_string_bound(std::size_t n) {
+  return 2 + 6 * n;
+}
 
 char* put(char* p, std::string_view s) noexcept {
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
@@ -34,7 +36,9 @@ char* put(char* p, const char (&literal)[N]) noexcept {
   return p + (N - 1);
 }
 
-char* put_int(char* p, std::int64_t v) noexcept { return std::to_chars(p, p + max_int, v).ptr; }
+char* put_int(char* p, std::int64_t v) noexcept {
+  return std::to_chars(p, p + max_int_chars, v).ptr;
+}
 
 char* put_uint(char* p, std::uint64_t v, int min_width = 0) noexcept {
   char buf[24];
@@ -61,7 +65,7 @@ bool all_digits(std::string_view s) noexcept {
   return true;
 }
 
-// At most max_price.
+// At most max_price_chars.
 char* put_price(char* p, std::int64_t value, std::int64_t divisor) noexcept {
   if (divisor <= 0) divisor = 1;
   // Work in unsigned magnitude so INT64_MIN cannot overflow.
@@ -70,7 +74,7 @@ char* put_price(char* p, std::int64_t value, std::int64_t divisor) noexcept {
       negative ? ~static_cast<std::uint64_t>(value) + 1 : static_cast<std::uint64_t>(value);
   if (negative && magnitude != 0) *p++ = '-';
   if (divisor == 100) {  // paise: every segment but currency
-    p = std::to_chars(p, p + max_int, magnitude / 100).ptr;
+    p = std::to_chars(p, p + max_int_chars, magnitude / 100).ptr;
     const auto cents = static_cast<unsigned>(magnitude % 100);
     *p++ = '.';
     *p++ = static_cast<char>('0' + cents / 10);
@@ -94,7 +98,7 @@ char* put_price(char* p, std::int64_t value, std::int64_t divisor) noexcept {
   return p;
 }
 
-// At most max_price.
+// At most max_price_chars.
 char* put_percent(char* p, std::int64_t change, std::int64_t base) noexcept {
   if (base == 0) return put(p, "0.00");
   // Hundredths of a percent, rounded half away from zero, in integers:
@@ -111,7 +115,7 @@ char* put_percent(char* p, std::int64_t change, std::int64_t base) noexcept {
   return put_price(p, hundredths, 100);
 }
 
-// At most max_epoch_ms.
+// At most max_epoch_ms_chars.
 char* put_epoch_seconds_ms(char* p, std::int64_t epoch_ms) noexcept {
   if (epoch_ms < 0) epoch_ms = 0;
   p = put_int(p, epoch_ms / 1000);
@@ -172,7 +176,7 @@ char* put_date_time(char* p, const civil_time& t, char separator) noexcept {
   return put_digits(p, t.second, 2);
 }
 
-// append_iso_ist into a buffer: max_iso bytes.
+// append_iso_ist into a buffer: max_iso_chars bytes.
 char* put_iso_ist(char* p, std::int64_t epoch_us) noexcept {
   const civil_time t = ist_civil_time(epoch_us);
   p = put_date_time(p, t, 'T');
@@ -198,15 +202,15 @@ void append_with(std::string& out, std::size_t bound, Put put_fn, Args... args) 
 }  // namespace
 
 void append_price(std::string& out, std::int64_t value, std::int64_t divisor) {
-  append_with(out, max_price, put_price, value, divisor);
+  append_with(out, max_price_chars, put_price, value, divisor);
 }
 
 void append_percent(std::string& out, std::int64_t change, std::int64_t base) {
-  append_with(out, max_price, put_percent, change, base);
+  append_with(out, max_price_chars, put_percent, change, base);
 }
 
 void append_epoch_seconds_ms(std::string& out, std::int64_t epoch_ms) {
-  append_with(out, max_epoch_ms, put_epoch_seconds_ms, epoch_ms);
+  append_with(out, max_epoch_ms_chars, put_epoch_seconds_ms, epoch_ms);
 }
 
 list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
@@ -232,8 +236,8 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   // The feed's time when it is one (after 1970, before year 9999); anything
   // else — absent, or a corrupt value whose µs would overflow int64 (found
   // by test/fuzz/frame_fuzz) — falls back to the receive time.
-  constexpr std::int64_t max_epoch_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
-  event_ms_ = t.exchange_timestamp_ms > 0 && t.exchange_timestamp_ms <= max_epoch_ms
+  constexpr std::int64_t latest_epoch_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  event_ms_ = t.exchange_timestamp_ms > 0 && t.exchange_timestamp_ms <= latest_epoch_ms
                   ? t.exchange_timestamp_ms
                   : received_us / 1000;
   ltp_ = static_cast<double>(t.ltp) / static_cast<double>(divisor);
@@ -250,7 +254,7 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   // strings, 21 numbers and two timestamps.
   char* const base =
       room(values_, instrument.symbol.size() + token.size() + instrument.exchange.size() +
-                        mode_text.size() + 21 * max_price + 2 * max_iso);
+                        mode_text.size() + 21 * max_price_chars + 2 * max_iso_chars);
   char* p = base;
   field_count_ = 0;
   const auto field = [&](std::string_view name, char* begin) {
@@ -307,8 +311,8 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   const std::string_view status =
       market_status_name(market_status_at(instrument.exchange, event_ms_ * 1000));
   p = room(pubsub_, 128 + json_string_bound(instrument.symbol.size()) +
-                        json_string_bound(source_.size()) + max_price + max_int + max_epoch_ms +
-                        status.size());
+                        json_string_bound(source_.size()) + max_price_chars + max_int_chars +
+                        max_epoch_ms_chars + status.size());
   char* const pubsub_begin = p;
   p = put(p, R"({"event_type":"tick_data","ticker":)");
   p = put_json_string(p, instrument.symbol);
@@ -329,9 +333,9 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   list_size_ = 0;
   const list_kind kind = list_kind_for(instrument);
   if (kind != list_kind::none) {
-    p = room(list_, 160 + 2 * max_int + token.size() + json_string_bound(token.size()) +
-                        json_string_bound(instrument.exchange.size()) + 2 * max_price + max_iso +
-                        json_string_bound(instrument.trading_symbol.size()));
+    p = room(list_, 160 + 2 * max_int_chars + token.size() + json_string_bound(token.size()) +
+                        json_string_bound(instrument.exchange.size()) + 2 * max_price_chars +
+                        max_iso_chars + json_string_bound(instrument.trading_symbol.size()));
     char* const list_begin = p;
     p = put(p, R"({"ft":)");
     p = put_int(p, event_ms_ / 1000);
@@ -364,8 +368,9 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   }
 
   // Price cache entry.
-  p = room(price_, 160 + json_string_bound(instrument.symbol.size()) + 6 * max_price + max_int +
-                       json_string_bound(instrument.exchange.size()) + max_epoch_ms);
+  p = room(price_, 160 + json_string_bound(instrument.symbol.size()) + 6 * max_price_chars +
+                       max_int_chars + json_string_bound(instrument.exchange.size()) +
+                       max_epoch_ms_chars);
   char* const price_begin = p;
   p = put(p, R"({"symbol":)");
   p = put_json_string(p, instrument.symbol);
