@@ -13,9 +13,14 @@
 #include <variant>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace tickgate::gateway {
 
 namespace {
+
+constexpr int writer_nice = 10;
 
 // An existing file: the size up to the end of its last complete record (a
 // torn tail from a crash or a failed write is cut off before appending), or
@@ -133,6 +138,10 @@ struct recorder::shared {
 };
 
 void recorder::shared::run() {
+  // Recording yields to the live path: on a busy machine the writer waits
+  // for the CPU rather than preempting the io_context thread (frames then
+  // drop from the recording, counted, never from the live path).
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), writer_nice);
   std::unique_lock lk(mutex);
   auto next_flush = std::chrono::steady_clock::now() + tuning.flush_interval;
   for (;;) {

@@ -9,6 +9,7 @@
 // The disk is never touched on the io_context thread: on_frame() appends the
 // record to a bounded in-memory buffer under a mutex (a memcpy, no allocation
 // once the buffers are reserved), and a writer thread of the recorder's own
+// (at nice 10: on a busy machine it yields the CPU to the io_context thread)
 // swaps that buffer for its second one and does the opening, torn-tail
 // cutting, fwrite/fflush and cut-back. The writer wakes when flush_bytes are
 // buffered, every flush_interval, at a file switch and at stop(). When the
