@@ -26,7 +26,8 @@ std::string candle_book::timeframe_label(std::chrono::seconds tf) {
 }
 
 candle_book::update_result candle_book::update(std::string_view symbol, std::int64_t epoch_ms,
-                                               double price, std::int64_t cumulative_volume) {
+                                               double price, std::int64_t cumulative_volume,
+                                               clock::time_point now) {
   auto it = symbols_.find(symbol);
   if (it == symbols_.end()) {
     it = symbols_.emplace(std::string(symbol), symbol_state{}).first;
@@ -76,13 +77,20 @@ candle_book::update_result candle_book::update(std::string_view symbol, std::int
   if (late) ++late_ticks_;
   if (result.applied && !st.queued) {
     st.queued = true;
-    dirty_.emplace_back(&it->first, &st);
+    st.dirty_since = now;
+    dirty_.push_back({&it->first, &st});
   }
   return result;
 }
 
 bool candle_book::flush_due(clock::time_point now) const noexcept {
-  return has_changes() && (!flushed_once_ || now - last_flush_ >= interval_);
+  return !closed_.empty() || (!dirty_.empty() && due(*dirty_[0].second, now));
+}
+
+candle_book::clock::time_point candle_book::next_flush() const noexcept {
+  if (!closed_.empty()) return clock::time_point{};
+  if (dirty_.empty()) return clock::time_point::max();
+  return dirty_[0].second->dirty_since + interval_;
 }
 
 void candle_book::flush_closed(const visitor& visit) {
@@ -90,20 +98,34 @@ void candle_book::flush_closed(const visitor& visit) {
   closed_.clear();
 }
 
-void candle_book::flush_changed(clock::time_point now, const visitor& visit) {
-  flush_closed(visit);
-  for (auto& [name, st] : dirty_) {
-    for (std::size_t i = 0; i < st->slots.size(); ++i) {
-      slot& s = st->slots[i];
-      if (!s.dirty) continue;
-      s.dirty = false;
-      visit(*name, i, s.c, false);
-    }
-    st->queued = false;
+void candle_book::write_symbol(const dirty_entry& e, const visitor& visit) {
+  symbol_state& st = *e.second;
+  for (std::size_t i = 0; i < st.slots.size(); ++i) {
+    slot& s = st.slots[i];
+    if (!s.dirty) continue;
+    s.dirty = false;
+    visit(*e.first, i, s.c, false);
   }
-  dirty_.clear();
-  last_flush_ = now;
-  flushed_once_ = true;
+  st.queued = false;
+}
+
+void candle_book::flush_due_changes(clock::time_point now, const visitor& visit) {
+  flush_closed(visit);
+  // Queued in the order they changed: the due ones are a prefix.
+  while (!dirty_.empty() && due(*dirty_[0].second, now)) {
+    const dirty_entry e = dirty_[0];
+    dirty_.pop_front();
+    write_symbol(e, visit);
+  }
+}
+
+void candle_book::flush_changed(clock::time_point, const visitor& visit) {
+  flush_closed(visit);
+  while (!dirty_.empty()) {
+    const dirty_entry e = dirty_[0];
+    dirty_.pop_front();
+    write_symbol(e, visit);
+  }
 }
 
 const candle* candle_book::current(std::string_view symbol, std::size_t timeframe) const {

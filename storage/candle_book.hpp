@@ -1,6 +1,12 @@
 // OHLCV candles rolled in memory, per symbol and timeframe, with the flush
-// policy of the candle sink: changed candles are written at most every
-// flush_interval, and a candle whose period has closed is written at once.
+// policy of the candle sink: a symbol's changed candles are written
+// flush_interval after the first change not yet written (so at most once per
+// interval, and never staler than that), and a candle whose period has
+// closed is written at once. The cadence is per symbol, not one clock for
+// all: symbols fall due in the order they changed, one interval later, so
+// with 3000 symbols ticking the writes follow the ticks, spread over the
+// interval, instead of one burst of 9000 HSETs every 250 ms that every tick
+// queued behind it in Redis must wait for.
 // A plain object — no I/O, no clock of its own — so rolling, alignment and
 // cadence are unit-tested with made-up times.
 //
@@ -15,6 +21,8 @@
 // day's count restarted): the whole new count belongs to this tick. One that
 // goes down on an older tick (out of order) changes nothing.
 #pragma once
+
+#include "storage/ring_buffer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -56,28 +64,30 @@ public:
     bool applied = false;        // the tick changed at least one candle
     bool period_closed = false;  // a changed candle's period ended: flush_closed() now
   };
-  // One trade print: exchange time (epoch ms), price, cumulative day volume.
+  // One trade print: exchange time (epoch ms), price, cumulative day volume;
+  // `now`: when it arrived (the change is due flush_interval later).
   update_result update(std::string_view symbol, std::int64_t epoch_ms, double price,
-                       std::int64_t cumulative_volume);
+                       std::int64_t cumulative_volume, clock::time_point now = {});
 
   // Flush policy.
   bool has_changes() const noexcept { return !closed_.empty() || !dirty_.empty(); }
   bool has_closed() const noexcept { return !closed_.empty(); }
-  // True when changes are waiting and flush_interval has passed since the
-  // last flush_changed() (or there was none).
+  // True when a closed candle waits, or the oldest unwritten change is
+  // flush_interval old.
   bool flush_due(clock::time_point now) const noexcept;
-  // When the waiting changes become due.
-  clock::time_point next_flush() const noexcept {
-    return flushed_once_ ? last_flush_ + interval_ : clock::time_point{};
-  }
+  // When the oldest waiting change becomes due (time_point{}: now; max():
+  // nothing waits).
+  clock::time_point next_flush() const noexcept;
 
   // visit(symbol, timeframe index, candle, closed) for each candle to write.
   using visitor = std::function<void(std::string_view, std::size_t, const candle&, bool)>;
   // Closed candles only, in the order their periods closed; does not move
   // the cadence.
   void flush_closed(const visitor& visit);
-  // Closed candles, then every changed current candle; marks them written
-  // and starts a new interval at `now`.
+  // Closed candles, then the changed current candles of every symbol that is
+  // due at `now`, oldest change first.
+  void flush_due_changes(clock::time_point now, const visitor& visit);
+  // Closed candles, then every changed current candle (shutdown, tests).
   void flush_changed(clock::time_point now, const visitor& visit);
 
   const std::vector<std::chrono::seconds>& timeframes() const noexcept { return tf_; }
@@ -102,6 +112,7 @@ private:
     std::int64_t last_epoch_ms = 0;
     std::int64_t last_volume = -1;  // -1: no baseline yet
     bool queued = false;            // in dirty_
+    clock::time_point dirty_since{};  // the first change not yet written
   };
   struct closed_candle {
     const std::string* symbol;  // key in symbols_ (stable)
@@ -115,13 +126,18 @@ private:
     }
   };
 
+  using dirty_entry = std::pair<const std::string*, symbol_state*>;
+
+  bool due(const symbol_state& st, clock::time_point now) const noexcept {
+    return now - st.dirty_since >= interval_;
+  }
+  void write_symbol(const dirty_entry& e, const visitor& visit);
+
   std::vector<std::chrono::seconds> tf_;
   std::int64_t offset_;
   clock::duration interval_;
-  clock::time_point last_flush_{};
-  bool flushed_once_ = false;
   std::unordered_map<std::string, symbol_state, string_hash, std::equal_to<>> symbols_;
-  std::vector<std::pair<const std::string*, symbol_state*>> dirty_;
+  ring_buffer<dirty_entry> dirty_;  // symbols with unwritten changes, oldest change first
   std::vector<closed_candle> closed_;
   std::uint64_t late_ticks_ = 0;
 };

@@ -444,6 +444,7 @@ void connection::impl::log_bound_drops(bool force) {
               {"dropped_bytes_since_last_log", queue_.dropped_bytes() - drop_logged_bytes_},
               {"dropped_commands", queue_.dropped_commands()},
               {"buffer_limit_bytes", opt_.buffer_limit_bytes},
+              {"limit_bytes", queue_.limit()},
               {"connected", connected_}});
   last_drop_log_ = now;
   drop_logged_commands_ = queue_.dropped_commands();
@@ -552,6 +553,7 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
 
   log_bound_drops(true);  // the tail of an outage's drops, not yet logged
   connected_ = true;
+  queue_.set_limit(std::max(opt_.backlog_limit_bytes, opt_.buffer_limit_bytes));
   ++stats_.connects;
   if (stats_.connects > 1) ++stats_.reconnects;
   failures_in_a_row_ = 0;
@@ -577,6 +579,10 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
   const std::size_t replay =
       queue_.rewind([this](std::uint64_t token) { complete_waiter(token, errc::connection_lost); });
   stats_.replayed_commands += replay;
+  // An outage from here on: what the backlog held past the outage bound
+  // goes now, oldest first, and is counted and logged.
+  queue_.set_limit(opt_.buffer_limit_bytes);
+  if (queue_.dropped_bytes() != drop_logged_bytes_) log_bound_drops(false);
   refresh_gauges();
   check_flush_waiters();
   if (!stopped_) {

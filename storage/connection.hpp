@@ -18,7 +18,9 @@
 // connect_timeout; failures retry with capped exponential backoff and jitter.
 // Needs Redis >= 6 (HELLO). Replies are RESP3. Requests queued while the connection is down
 // wait in the outage buffer (bounded by buffer_limit_bytes, oldest dropped
-// and counted) and are written on reconnect, after the replay of whatever was
+// and counted; while connected the larger backlog_limit_bytes bounds the
+// same queue, so a burst Redis is still working through is not mistaken
+// for an outage) and are written on reconnect, after the replay of whatever was
 // written but not acknowledged before the drop: at-least-once, in order. A
 // reply of -LOADING, -BUSY, -TRYAGAIN, -MASTERDOWN or -READONLY to a durable
 // request means Redis did not apply it: the connection is recycled and the
@@ -60,6 +62,12 @@ struct connection_options {
   // Outage buffer bound: encoded bytes + request_queue::request_overhead per
   // request, pending or waiting for a reply.
   std::size_t buffer_limit_bytes = 64u << 20;
+  // Backlog bound, the same accounting while Redis is connected: how far a
+  // healthy but momentarily slower Redis may fall behind (a market-open
+  // burst) before the oldest is dropped. At a disconnect what is held is cut
+  // to buffer_limit_bytes at once (oldest dropped). Below buffer_limit_bytes:
+  // buffer_limit_bytes.
+  std::size_t backlog_limit_bytes = 256u << 20;
   std::chrono::milliseconds connect_timeout{2000};  // resolve + connect + TLS + HELLO/SELECT
   std::chrono::milliseconds request_timeout{5000};  // oldest written request → connection dead
   std::chrono::milliseconds health_check_interval{1000};  // PING after this long idle

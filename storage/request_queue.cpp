@@ -118,6 +118,11 @@ void request_queue::discard(request& r, bool count_dropped) {
   }
 }
 
+void request_queue::set_limit(std::size_t limit_bytes) {
+  limit_ = limit_bytes;
+  if (held_bytes_ > limit_) enforce_limit();
+}
+
 void request_queue::enforce_limit() {
   std::uint64_t seq = std::max(drop_cursor_, next_send_);
   while (held_bytes_ > limit_ && seq < end_seq()) {

@@ -20,7 +20,8 @@
 // Bound: held bytes are the encoded bytes plus request_overhead for every
 // pending or sent request. When a commit takes them past the limit, the
 // oldest pending durable or fire-and-forget requests are dropped (and
-// counted) until the rest fits. Sent requests are never dropped: they are on
+// counted) until the rest fits. The limit can change (set_limit): a lower one
+// drops the same way at once. Sent requests are never dropped: they are on
 // the wire, and are either acknowledged or, after a disconnect, become the
 // oldest pending ones.
 #pragma once
@@ -141,6 +142,11 @@ public:
   std::size_t held_commands() const noexcept { return held_commands_; }
   std::size_t sent_commands() const noexcept { return sent_commands_; }
   std::size_t limit() const noexcept { return limit_; }
+  // Changes the bound: the connection raises it to its backlog bound while
+  // Redis is connected and lowers it to the outage bound at a disconnect.
+  // Lowering it drops the oldest pending requests at once, as a commit past
+  // it would.
+  void set_limit(std::size_t limit_bytes);
   // When the oldest request still waiting for a reply was written.
   std::optional<clock::time_point> oldest_sent_at() const noexcept;
   std::uint64_t dropped_requests() const noexcept { return dropped_requests_; }

@@ -234,7 +234,8 @@ void candle_sink::update(std::string_view symbol, std::int64_t epoch_ms, double 
     return;
   }
   ++records_;
-  const auto result = book_.update(symbol, epoch_ms, price, cumulative_volume);
+  const auto now = clock::now();
+  const auto result = book_.update(symbol, epoch_ms, price, cumulative_volume, now);
   if (!result.applied) return;
   if (result.period_closed) {
     // The closed candle is final: write it now, on its own, without moving
@@ -243,38 +244,41 @@ void candle_sink::update(std::string_view symbol, std::int64_t epoch_ms, double 
       write_candle(s, tf, c);
     });
   }
-  const auto now = clock::now();
-  if (book_.flush_due(now)) {
-    flush_changed(now);
-  } else {
-    arm_timer();
-  }
+  // The symbols that fell due are written with this tick's commands: with
+  // many symbols ticking, a few per tick, spread over the interval.
+  if (book_.flush_due(now)) flush_due(now);
+  arm_timer(now);
 }
 
 void candle_sink::flush() {
-  if (conn_ != nullptr && book_.has_changes()) flush_changed(clock::now());
+  if (conn_ == nullptr || !book_.has_changes()) return;
+  ++flushes_;
+  book_.flush_changed(clock::now(), [this](std::string_view s, std::size_t tf, const candle& c,
+                                           bool) { write_candle(s, tf, c); });
 }
 
-void candle_sink::flush_changed(clock::time_point now) {
+void candle_sink::flush_due(clock::time_point now) {
   ++flushes_;
-  book_.flush_changed(now, [this](std::string_view s, std::size_t tf, const candle& c, bool) {
+  book_.flush_due_changes(now, [this](std::string_view s, std::size_t tf, const candle& c, bool) {
     write_candle(s, tf, c);
   });
 }
 
-void candle_sink::arm_timer() {
+// The backstop for symbols that stopped ticking: ticks write what is due, the
+// timer what is left when they stop. It wakes at most every eighth of the
+// interval (a due symbol waits at most that much longer), not once per
+// symbol as the oldest change moves on.
+void candle_sink::arm_timer(clock::time_point now) {
   if (timer_armed_ || !book_.has_changes()) return;
   timer_armed_ = true;
-  timer_->expires_at(book_.next_flush());
+  timer_->expires_at(std::max(book_.next_flush(), now + opt_.flush_interval / 8));
   timer_->async_wait([this, alive = alive_](boost::system::error_code ec) {
     if (!*alive) return;  // the sink is gone
     timer_armed_ = false;
     if (ec) return;
-    if (book_.flush_due(clock::now())) {
-      flush_changed(clock::now());
-    } else {
-      arm_timer();
-    }
+    const auto woken = clock::now();
+    if (book_.flush_due(woken)) flush_due(woken);
+    arm_timer(woken);
   });
 }
 

@@ -158,9 +158,10 @@ private:
 // an OHLCV hash with fields open high low close volume ticks start (start =
 // PERIOD = epoch seconds of the period start, aligned in utc_offset's wall
 // clock), each followed by EXPIRE <ttl>. Kept in memory (candle_book.hpp);
-// changed candles are written at most every flush_interval, and a candle is
-// written at once when its period closes — never one write per tick per
-// timeframe. HSET is idempotent, so replays after a reconnect are harmless.
+// a symbol's changed candles are written flush_interval after its first
+// unwritten change (per symbol, so writes follow the ticks, spread over the
+// interval, instead of bursting), and a candle is written at once when its
+// period closes — never one write per tick per timeframe. HSET is idempotent, so replays after a reconnect are harmless.
 class candle_sink : public detail::sink_base {
 public:
   struct options {
@@ -186,14 +187,15 @@ public:
   void flush();
 
   const candle_book& book() const noexcept { return book_; }
+  // Flushes of due symbols (by a tick or the timer) plus flush() calls.
   std::uint64_t flushes() const noexcept { return flushes_; }
   const options& config() const noexcept { return opt_; }
 
 private:
   candle_sink(connection* conn, options opts, int);
   void write_candle(std::string_view symbol, std::size_t timeframe, const candle& c);
-  void flush_changed(clock::time_point now);
-  void arm_timer();
+  void flush_due(clock::time_point now);
+  void arm_timer(clock::time_point now);
 
   options opt_;
   candle_book book_;

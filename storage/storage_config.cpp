@@ -231,7 +231,7 @@ boost::system::result<storage_config> parse_storage_config(const json::value& re
     return finish(errc::bad_config);
   }
   reader r(redis.as_object(), "redis", error, observe);
-  r.only({"url", "buffer_limit_bytes", "connect_timeout_ms", "request_timeout_ms",
+  r.only({"url", "buffer_limit_bytes", "backlog_limit_bytes", "connect_timeout_ms", "request_timeout_ms",
           "health_check_interval_ms", "backoff_initial_ms", "backoff_max_ms", "client_name",
           "sinks"});
   if (const auto* url = r.find("url")) {
@@ -249,6 +249,7 @@ boost::system::result<storage_config> parse_storage_config(const json::value& re
   }
   connection_options& c = cfg.connection;
   r.integer("buffer_limit_bytes", c.buffer_limit_bytes, 4096, std::int64_t{1} << 40);
+  r.integer("backlog_limit_bytes", c.backlog_limit_bytes, 4096, std::int64_t{1} << 40);
   r.millis("connect_timeout_ms", c.connect_timeout);
   r.millis("request_timeout_ms", c.request_timeout);
   r.millis("health_check_interval_ms", c.health_check_interval);

@@ -6,7 +6,7 @@
 //
 // {
 //   "url": "redis://127.0.0.1:6379/0",          // REDIS_URL overrides it (gateway)
-//   "buffer_limit_bytes": 67108864,
+//   "buffer_limit_bytes": 67108864, "backlog_limit_bytes": 268435456,
 //   "connect_timeout_ms": 2000, "request_timeout_ms": 5000,
 //   "health_check_interval_ms": 1000, "backoff_initial_ms": 100, "backoff_max_ms": 5000,
 //   "client_name": "tickgate",

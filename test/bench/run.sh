@@ -41,7 +41,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== build (Release, $build)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DTICKGATE_BUILD_BENCH=ON -DTICKGATE_BUILD_TESTS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target tickgate-micro-bench tickgate-e2e-bench >/dev/null
+cmake --build "$build" -j"$(nproc)" --target tickgate-micro-bench tickgate-e2e-bench tickgate tickgate-sim >/dev/null
 
 echo "== micro-benchmarks (Google Benchmark)"
 min_time=0.3

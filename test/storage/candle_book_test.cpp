@@ -34,6 +34,13 @@ std::vector<written> collect_changed(candle_book& book, candle_book::clock::time
   return out;
 }
 
+std::vector<written> collect_due(candle_book& book, candle_book::clock::time_point now) {
+  std::vector<written> out;
+  book.flush_due_changes(now, [&](std::string_view s, std::size_t tf, const candle& c,
+                                  bool closed) { out.push_back({std::string(s), tf, c, closed}); });
+  return out;
+}
+
 BOOST_AUTO_TEST_CASE(periods_align_to_ist_wall_clock) {
   const std::int64_t ist = 19800;
   struct row {
@@ -139,21 +146,23 @@ BOOST_AUTO_TEST_CASE(flush_cadence_follows_the_interval) {
   const clock::time_point t0{std::chrono::hours(1)};
   const std::int64_t ms = open_0915 * 1000;
   BOOST_TEST(!book.flush_due(t0));  // nothing changed
-  book.update("A", ms, 1, 0);
-  BOOST_TEST(book.flush_due(t0));                      // the first change is due at once
-  BOOST_TEST(collect_changed(book, t0).size() == 3u);  // one per timeframe
-  BOOST_TEST(!book.has_changes());
-
-  // 1000 ticks over 240 ms of (made-up) time: none due until 250 ms.
-  for (int i = 0; i < 1000; ++i) {
-    book.update("A", ms + 10 + i, 1 + i % 7, i);
-    book.update("B", ms + 10 + i, 2, i);
-    BOOST_TEST_REQUIRE(!book.flush_due(t0 + std::chrono::microseconds(240 * i)));
-  }
+  BOOST_TEST((book.next_flush() == clock::time_point::max()));
+  book.update("A", ms, 1, 0, t0);
+  book.update("B", ms, 2, 0, t0);
   BOOST_TEST((book.next_flush() == t0 + 250ms));
+
+  // 1000 ticks over 240 ms of (made-up) time: none due until 250 ms after
+  // the first change.
+  for (int i = 0; i < 1000; ++i) {
+    const auto now = t0 + std::chrono::microseconds(240 * i);
+    book.update("A", ms + 10 + i, 1 + i % 7, i, now);
+    book.update("B", ms + 10 + i, 2, i, now);
+    BOOST_TEST_REQUIRE(!book.flush_due(now));
+  }
+  BOOST_TEST(collect_due(book, t0 + 249ms).empty());
   BOOST_TEST(book.flush_due(t0 + 250ms));
   // One write per changed candle, not per tick.
-  const auto writes = collect_changed(book, t0 + 250ms);
+  const auto writes = collect_due(book, t0 + 250ms);
   BOOST_TEST(writes.size() == 6u);
   std::map<std::pair<std::string, std::size_t>, candle> by_key;
   for (const auto& w : writes) by_key[std::make_pair(w.symbol, w.tf)] = w.c;
@@ -162,7 +171,58 @@ BOOST_AUTO_TEST_CASE(flush_cadence_follows_the_interval) {
   BOOST_TEST(a1m.ticks == 1001u);
   BOOST_TEST(a1m.high == 7);
   BOOST_TEST(b15m.volume == 999);
-  BOOST_TEST(collect_changed(book, t0 + 500ms).empty());
+  BOOST_TEST(!book.has_changes());
+  BOOST_TEST(collect_due(book, t0 + 500ms).empty());
+}
+
+// The cadence is per symbol: a change is written one interval after the
+// symbol's first unwritten change, symbols fall due in the order they
+// changed, and ticking symbols are written a few at a time as their own
+// changes age, never all at once.
+BOOST_AUTO_TEST_CASE(symbols_fall_due_one_interval_after_their_first_unwritten_change) {
+  using clock = candle_book::clock;
+  candle_book book({{60s}, 19800s, 250ms});
+  const clock::time_point t0{std::chrono::hours(1)};
+  const std::int64_t ms = open_0915 * 1000;
+  // Ten symbols whose ticks come 25 ms apart.
+  for (int i = 0; i < 10; ++i) book.update("S" + std::to_string(i), ms + i, 100 + i, 0, t0 + i * 25ms);
+  // S0 is due at t0 + 250 ms, S1 25 ms later, …: one at a time.
+  for (int i = 0; i < 10; ++i) {
+    const auto now = t0 + 250ms + i * 25ms;
+    BOOST_TEST(!book.flush_due(now - 1ms));
+    const auto w = collect_due(book, now);
+    BOOST_REQUIRE_EQUAL(w.size(), 1u);
+    BOOST_TEST(w[0].symbol == "S" + std::to_string(i));
+  }
+  BOOST_TEST(!book.has_changes());
+
+  // Steady ticking, every symbol every 10 ms, a write check every 1 ms, for
+  // two seconds: each symbol is written every 250–260 ms (its first change
+  // after a write comes within 10 ms), never staler than the interval, and
+  // the symbols keep the spread their first ticks had instead of
+  // converging on one flush.
+  const clock::time_point t1 = t0 + 1s;
+  std::map<std::string, std::vector<clock::time_point>> writes;
+  std::size_t most_at_once = 0;
+  for (int step = 0; step < 2000; ++step) {
+    const auto now = t1 + step * 1ms;
+    const int i = step % 10;  // S<i> ticks at steps i, i + 10, …
+    book.update("S" + std::to_string(i), ms + 1000 + step, 300 + i, 0, now);
+    const auto w = collect_due(book, now);
+    most_at_once = std::max(most_at_once, w.size());
+    for (const auto& x : w) writes[x.symbol].push_back(now);
+  }
+  BOOST_TEST(writes.size() == 10u);
+  for (const auto& [symbol, times] : writes) {
+    BOOST_TEST_CONTEXT(symbol) {
+      BOOST_TEST(times.size() >= 7u);
+      for (std::size_t k = 1; k < times.size(); ++k) {
+        BOOST_TEST((times[k] - times[k - 1] >= 250ms));
+        BOOST_TEST((times[k] - times[k - 1] <= 260ms));
+      }
+    }
+  }
+  BOOST_TEST(most_at_once == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(closed_candles_are_written_before_current_ones) {

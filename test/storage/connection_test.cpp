@@ -335,6 +335,50 @@ BOOST_FIXTURE_TEST_CASE(overflow_drops_the_oldest_and_counts_them, fixture) {
   BOOST_TEST((list_numbers(client, "list:O") == expected));
 }
 
+// A healthy Redis that falls behind (a market-open burst) is not an outage:
+// while connected the queue is bounded by backlog_limit_bytes, not by the
+// outage bound, so a stall shorter than request_timeout loses nothing even
+// when far more than buffer_limit_bytes waits.
+BOOST_FIXTURE_TEST_CASE(a_backlog_past_the_outage_bound_is_kept_while_connected, fixture) {
+  redis_server server;
+  auto o = options_for(server.url());
+  o.buffer_limit_bytes = 64 * 1024;
+  o.request_timeout = 10s;  // the stall below is a slow Redis, not a dead one
+  connection conn(io.get_executor(), o);
+  const auto src = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+  BOOST_TEST(o.backlog_limit_bytes >= 32u << 20);  // the default is what is tested
+
+  // Stopped, Redis reads nothing: the socket buffers fill and the rest waits
+  // in the queue — 24 MB, hundreds of times the outage bound.
+  server.pause();
+  const std::string payload(1000, 'x');
+  constexpr std::uint64_t n = 24000;
+  std::size_t peak = 0;
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    BOOST_REQUIRE(conn.send(src, request_kind::durable, 1, clock::now(), [&](std::string& out) {
+      storage::append_command(out, "RPUSH", "list:B", seq_text(i) + payload);
+    }));
+    if (i % 1000 == 0) {
+      run_for(io, 5ms);
+      peak = std::max<std::size_t>(peak, conn.stats().buffered_bytes);
+    }
+  }
+  run_for(io, 200ms);
+  peak = std::max<std::size_t>(peak, conn.stats().buffered_bytes);
+  BOOST_TEST(peak > 100 * o.buffer_limit_bytes, "peak backlog " << peak);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+  BOOST_TEST(conn.connected());
+  server.resume();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(src).acked == n; }));
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
+  BOOST_TEST(conn.stats().disconnects == 0u);
+  redis_client client(server.url());
+  BOOST_TEST(client.integer({"LLEN", "list:B"}) == static_cast<std::int64_t>(n));
+  BOOST_TEST(client.string({"LINDEX", "list:B", "-1"}) == seq_text(n) + payload);
+}
+
 BOOST_FIXTURE_TEST_CASE(sigstop_hits_the_deadline_then_reconnects_and_recovers, fixture) {
   redis_server server;
   auto o = options_for(server.url());

@@ -159,6 +159,32 @@ BOOST_AUTO_TEST_CASE(past_the_bound_the_oldest_pending_are_dropped_and_counted) 
   BOOST_TEST(write_all(q) == "req-107...req-108...req-109...req-110...req-111...");
 }
 
+// The connection raises the bound while Redis is connected (the backlog
+// bound) and lowers it to the outage bound at a disconnect: lowering it cuts
+// the oldest pending at once; sent requests count but are kept.
+BOOST_AUTO_TEST_CASE(lowering_the_bound_drops_the_oldest_pending_at_once) {
+  const std::size_t per = 10 + request_queue::request_overhead;
+  request_queue q(3 * per);
+  q.set_limit(8 * per);  // connected: the backlog bound
+  BOOST_TEST(q.limit() == 8 * per);
+  push(q, "sent-0....");
+  write_all(q);  // on the wire
+  for (int i = 0; i < 6; ++i) BOOST_TEST(push(q, "pend-" + std::to_string(i) + "...."));
+  BOOST_TEST(q.held_requests() == 7u);  // past the outage bound, within the backlog
+  BOOST_TEST(q.dropped_requests() == 0u);
+  q.rewind([](std::uint64_t) {});  // disconnected…
+  q.set_limit(3 * per);            // …the outage bound again
+  BOOST_TEST(q.held_requests() == 3u);
+  BOOST_TEST(q.held_bytes() <= q.limit());
+  BOOST_TEST(q.dropped_requests() == 4u);
+  BOOST_TEST(q.dropped_bytes() == 40u);
+  // The oldest went: the replayed request first (it is pending again), then
+  // pend-0..2; the newest stay.
+  BOOST_TEST(write_all(q) == "pend-3....pend-4....pend-5....");
+  q.set_limit(q.limit());  // no change, no drop
+  BOOST_TEST(q.dropped_requests() == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(sent_requests_are_not_dropped) {
   const std::size_t per = 10 + request_queue::request_overhead;
   request_queue q(4 * per);

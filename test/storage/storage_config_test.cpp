@@ -25,6 +25,7 @@ BOOST_AUTO_TEST_CASE(the_example_db_map_parses_to_the_seed_layout) {
   const storage::storage_config& c = cfg.value();
   BOOST_TEST(c.connection.endpoint.db == 0);
   BOOST_TEST(c.connection.buffer_limit_bytes == 64u << 20);
+  BOOST_TEST(c.connection.backlog_limit_bytes == 256u << 20);
   BOOST_TEST(c.stream.db == 4);  // continuous_market
   BOOST_TEST(c.lists.db == 4);
   BOOST_TEST(c.price.db == 2);  // prices
@@ -80,6 +81,7 @@ BOOST_AUTO_TEST_CASE(errors_name_their_path) {
       {R"({"ur": "x"})", "redis.ur: unknown key"},
       {R"({"url": 5})", "redis.url: expected a string"},
       {R"({"buffer_limit_bytes": 10})", "redis.buffer_limit_bytes: out of range"},
+      {R"({"backlog_limit_bytes": 10})", "redis.backlog_limit_bytes: out of range"},
       {R"({"request_timeout_ms": "5s"})", "redis.request_timeout_ms: expected an integer"},
       {R"({"backoff_initial_ms": 500, "backoff_max_ms": 100})", "redis.backoff_max_ms:"},
       {R"({"sinks": []})", "redis.sinks: expected an object"},
