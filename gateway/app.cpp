@@ -31,7 +31,7 @@ app::app(asio::io_context& io, config cfg, protocol::instrument_index instrument
   });
   control_ = std::make_unique<control_api>(*this);
   if (config_.recording.enabled) {
-    recorder_ = std::make_unique<recorder>(io_.get_executor(), config_.recording);
+    recorder_ = std::make_unique<recorder>(config_.recording);
   }
   if (config_.http.enabled) {
     http_ = std::make_unique<http_server>(

@@ -365,6 +365,11 @@ void read_recording(object_reader r, recording_config& rc) {
   r.read("enabled", rc.enabled);
   r.read("data_dir", rc.data_dir);
   r.read("database_name", rc.database_name);
+  r.read_int("max_bytes", rc.max_bytes, 0, std::int64_t{1} << 50);
+  // Under 1 MiB is a unit slip (8 meant as GiB), not a cap anyone wants.
+  if (rc.max_bytes != 0 && rc.max_bytes < (std::uint64_t{1} << 20)) {
+    fail(join(r.path(), "max_bytes"), "must be 0 (no cap) or at least 1048576 (1 MiB)");
+  }
   r.finish();
 }
 

@@ -112,6 +112,10 @@ struct recording_config {
   bool enabled = false;                    // record live frames
   std::filesystem::path data_dir = "data";  // <data_dir>/<database_name>.ticks
   std::string database_name;               // "" = the live session name N_YYYYMMDD
+  // A file stops growing at this size (its last whole record that fits);
+  // 0 = no cap. 8 GiB: a full trading day at the feed's usual rates, and a
+  // bound a runaway day cannot pass to fill the disk.
+  std::uint64_t max_bytes = std::uint64_t{8} << 30;
 };
 
 struct config {

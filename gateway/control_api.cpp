@@ -408,10 +408,17 @@ asio::awaitable<http_response> get_stats(route_context& c) {
                              {"responses", std::move(by_status)}};
   }
   if (const recorder* r = a.frame_recorder()) {
-    const recorder_stats& st = r->stats();
-    o["recording"] =
-        json::object{{"active", st.active}, {"file", st.file},     {"frames", st.frames},
-                     {"bytes", st.bytes},   {"errors", st.errors}, {"last_error", st.last_error}};
+    const recorder_stats st = r->stats();
+    o["recording"] = json::object{{"active", st.active},
+                                  {"file", st.file},
+                                  {"frames", st.frames},
+                                  {"bytes", st.bytes},
+                                  {"errors", st.errors},
+                                  {"last_error", st.last_error},
+                                  {"dropped", st.dropped},
+                                  {"buffered_bytes", st.buffered_bytes},
+                                  {"capped", st.capped},
+                                  {"capped_files", st.capped_files}};
   } else {
     o["recording"] = json::object{{"active", false}};
   }
@@ -799,10 +806,11 @@ asio::awaitable<http_response> post_start_run(route_context& c) {
          "\"" + name + "\" is the live session; a run would flush and overwrite its lists");
   }
   const auto path = recorder::file_for(c.a.cfg().recording.data_dir, name);
-  if (const recorder* r = c.a.frame_recorder();
-      r != nullptr && r->stats().active && r->stats().file == path.string()) {
-    fail(409, "recording_in_progress",
-         "\"" + name + "\" is the file being recorded now; stop recording or pick another");
+  if (const recorder* r = c.a.frame_recorder(); r != nullptr) {
+    if (const recorder_stats st = r->stats(); st.active && st.file == path.string()) {
+      fail(409, "recording_in_progress",
+           "\"" + name + "\" is the file being recorded now; stop recording or pick another");
+    }
   }
   if (!std::filesystem::is_regular_file(path)) {
     fail(404, "recording_not_found", "no recording named \"" + name + "\" in the data directory");

@@ -87,6 +87,14 @@ std::string ist_date_compact(std::int64_t epoch_us) {
 
 std::string live_session_name(std::int64_t epoch_us) { return "N_" + ist_date_compact(epoch_us); }
 
+ist_day_span ist_day_of(std::int64_t epoch_us) noexcept {
+  constexpr std::int64_t day_us = 86'400'000'000;
+  const std::int64_t local = epoch_us + ist_offset_seconds * 1'000'000;
+  const std::int64_t day_start_local = local - ((local % day_us) + day_us) % day_us;
+  const std::int64_t from = day_start_local - ist_offset_seconds * 1'000'000;
+  return {from, from + day_us};
+}
+
 std::chrono::system_clock::time_point next_ist_time_of_day(std::chrono::system_clock::time_point now,
                                                           int minute_of_day) {
   using namespace std::chrono;

@@ -42,6 +42,14 @@ std::string ist_date_compact(std::int64_t epoch_us);
 // The live feed's list-session name: "N_" + the IST trading day.
 std::string live_session_name(std::int64_t epoch_us);
 
+// The IST day containing epoch_us, [midnight, next midnight) in epoch µs: the
+// span one live session name (and one dated recording file) covers.
+struct ist_day_span {
+  std::int64_t from_us = 0;
+  std::int64_t until_us = 0;
+};
+ist_day_span ist_day_of(std::int64_t epoch_us) noexcept;
+
 // The first instant strictly after `now` at which the IST wall clock reads
 // `minute_of_day` (0–1439) — the daily re-login (JWTs last a day, §6.1).
 std::chrono::system_clock::time_point next_ist_time_of_day(std::chrono::system_clock::time_point now,

@@ -230,14 +230,22 @@ std::string render_metrics(app& a) {
   }
 
   // --- recording and runs ---
-  const recorder_stats none;
-  const recorder_stats& rec = a.frame_recorder() != nullptr ? a.frame_recorder()->stats() : none;
+  const recorder_stats rec =
+      a.frame_recorder() != nullptr ? a.frame_recorder()->stats() : recorder_stats{};
   family(out, "recording_active", "gauge", "1 while live frames are recorded");
   sample(out, "recording_active", {}, rec.active ? 1 : 0);
   family(out, "recording_frames_total", "counter", "Frames recorded");
   sample(out, "recording_frames_total", {}, rec.frames);
   family(out, "recording_errors_total", "counter", "Recording file errors");
   sample(out, "recording_errors_total", {}, rec.errors);
+  family(out, "recording_dropped_frames_total", "counter",
+         "Frames not recorded: the recording buffer was full (the disk did not keep up)");
+  sample(out, "recording_dropped_frames_total", {}, rec.dropped);
+  family(out, "recording_buffered_bytes", "gauge", "Recorded bytes waiting for the writer thread");
+  sample(out, "recording_buffered_bytes", {}, rec.buffered_bytes);
+  family(out, "recording_capped_files_total", "counter",
+         "Recording files closed at recording.max_bytes");
+  sample(out, "recording_capped_files_total", {}, rec.capped_files);
   const run_status& run = a.runs().status();
   family(out, "run_active", "gauge", "1 while a run (replay) is active");
   sample(out, "run_active", {}, run.state == run_state::running ? 1 : 0);

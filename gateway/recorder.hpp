@@ -4,86 +4,109 @@
 //
 // It sits on tick_router's frame observer, so it sees each frame before it is
 // decoded — garbage frames too, which a replay then counts as decode errors
-// exactly as the live path did. Appending is a memcpy into a buffer; the
-// buffer goes to the file when it passes flush_bytes or every flush_interval
-// (a timer), and at stop(). A file error is logged and counted once, and
-// recording stops: the live path is never disturbed by the disk.
+// exactly as the live path did.
+//
+// The disk is never touched on the io_context thread: on_frame() appends the
+// record to a bounded in-memory buffer under a mutex (a memcpy, no allocation
+// once the buffers are reserved), and a writer thread of the recorder's own
+// swaps that buffer for its second one and does the opening, torn-tail
+// cutting, fwrite/fflush and cut-back. The writer wakes when flush_bytes are
+// buffered, every flush_interval, at a file switch and at stop(). When the
+// disk cannot keep up and the buffer is full, frames are dropped from the
+// recording (never from the live path), counted in stats().dropped and logged
+// at most every drop_log_interval.
+//
+// A file error is logged and counted once, and recording stops. A file that
+// reaches recording.max_bytes is closed at its last record that fits (logged,
+// counted in stats().capped_files); recording resumes with the next day's
+// file when the name follows the date.
 #pragma once
 
 #include "gateway/config.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
-#include <variant>
+#include <thread>
 
 namespace tickgate::gateway {
 
 struct recorder_stats {
-  std::uint64_t frames = 0;  // records appended
-  std::uint64_t bytes = 0;   // bytes written to files (headers included)
-  std::uint64_t files = 0;   // files opened
-  std::uint64_t errors = 0;  // file errors (recording stops at the first)
-  bool active = false;       // recording now
-  std::string file;          // current file path
+  std::uint64_t frames = 0;        // records written to files
+  std::uint64_t bytes = 0;         // bytes written to files (headers included)
+  std::uint64_t files = 0;         // files opened
+  std::uint64_t errors = 0;        // file errors (recording stops at the first)
+  std::uint64_t dropped = 0;       // frames not recorded: the buffer was full (disk too slow)
+  std::uint64_t capped_files = 0;  // files closed at recording.max_bytes
+  std::uint64_t buffered_bytes = 0;  // waiting for the writer thread
+  bool active = false;             // recording now
+  bool capped = false;             // the current file reached recording.max_bytes
+  std::string file;                // current file path
   std::string last_error;
+};
+
+// Production defaults; tests shrink them and may block the writer.
+struct recorder_tuning {
+  // Per buffer (there are two: one filling, one being written): a frame
+  // that does not fit is dropped. 8 MiB is several seconds of a busy feed.
+  std::size_t buffer_bytes = std::size_t{8} << 20;
+  std::size_t flush_bytes = std::size_t{256} * 1024;
+  std::chrono::milliseconds flush_interval{1000};
+  // stop() waits this long for the writer to write what is buffered; a
+  // writer stuck on the disk after that is left behind (logged).
+  std::chrono::milliseconds stop_timeout{5000};
+  std::chrono::milliseconds drop_log_interval{10'000};
+  // Called on the writer thread before each batch is written (tests).
+  std::function<void()> before_write;
 };
 
 class recorder {
 public:
-  static constexpr std::size_t flush_bytes = std::size_t{256} * 1024;
-  static constexpr std::chrono::milliseconds flush_interval{1000};
-
-  recorder(const boost::asio::any_io_executor& ex, recording_config cfg);
+  explicit recorder(recording_config cfg, recorder_tuning tuning = {});
   ~recorder();
   recorder(const recorder&) = delete;
   recorder& operator=(const recorder&) = delete;
 
-  // Creates data_dir if needed; false (logged, counted) when it cannot.
+  // Creates data_dir if needed and starts the writer thread; false (logged,
+  // counted) when the directory cannot be made.
   bool start();
-  // Flushes and closes the current file.
+  // Writes what is buffered (waiting at most tuning.stop_timeout), closes
+  // the file and ends the writer thread.
   void stop();
 
-  // One live frame (the router's observer).
+  // One live frame (the router's observer). Never waits on the disk.
   void on_frame(std::span<const std::byte> frame, std::int64_t received_us);
 
-  // Writes the buffer to the file now.
-  void flush();
-
-  const recorder_stats& stats() const noexcept { return stats_; }
+  // A snapshot (the writer thread updates them).
+  recorder_stats stats() const;
   // The file a session's recording lives in.
   static std::filesystem::path file_for(const std::filesystem::path& data_dir,
                                         std::string_view database_name);
 
-private:
-  bool open_for(std::int64_t received_us);
-  // An existing file: the size up to the end of its last complete record
-  // (a torn tail from a crash or a failed write is cut off before
-  // appending), or why it is not a recording.
-  static std::variant<std::uint64_t, std::string> complete_size(const std::filesystem::path& p);
-  void fail(std::string what);
-  void arm_timer();
+  // What the writer thread and on_frame share (a writer left behind by
+  // stop() keeps it alive).
+  struct shared;
 
+private:
   recording_config config_;
-  boost::asio::steady_timer timer_;
-  bool timer_armed_ = false;
-  std::FILE* file_ = nullptr;
-  std::string buffer_;
-  std::uint64_t committed_ = 0;  // file size after the last successful flush
+  recorder_tuning tuning_;
+  std::shared_ptr<shared> shared_;
+  std::thread writer_;
+  // io_context thread only.
+  bool started_ = false;
   std::string session_;
+  std::uint64_t generation_ = 0;  // increments at each file switch
   // The current IST day [from, until) when the session follows the date.
   std::int64_t day_from_us_ = 0;
   std::int64_t day_until_us_ = 0;
-  bool started_ = false;
-  recorder_stats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::chrono::steady_clock::time_point last_drop_log_{};
+  std::uint64_t dropped_at_last_log_ = 0;
 };
 
 }  // namespace tickgate::gateway

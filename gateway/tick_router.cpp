@@ -98,12 +98,9 @@ tick_router::tick_router(const config& cfg, const protocol::instrument_index& in
 const std::string& tick_router::live_session(std::int64_t epoch_us) {
   if (epoch_us < session_from_us_ || epoch_us >= session_until_us_) {
     session_name_ = live_session_name(epoch_us);
-    // The IST day containing epoch_us: [midnight, next midnight).
-    constexpr std::int64_t day_us = 86'400'000'000;
-    const std::int64_t local = epoch_us + ist_offset_seconds * 1'000'000;
-    const std::int64_t day_start_local = local - ((local % day_us) + day_us) % day_us;
-    session_from_us_ = day_start_local - ist_offset_seconds * 1'000'000;
-    session_until_us_ = session_from_us_ + day_us;
+    const ist_day_span day = ist_day_of(epoch_us);
+    session_from_us_ = day.from_us;
+    session_until_us_ = day.until_us;
   }
   return session_name_;
 }

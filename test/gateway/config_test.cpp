@@ -67,6 +67,7 @@ BOOST_AUTO_TEST_CASE(defaults_follow_the_design) {
   BOOST_TEST(c.pubsub_source == "angel_one");
   BOOST_TEST(c.http.host == "127.0.0.1");
   BOOST_TEST(c.http.port == 8001);
+  BOOST_TEST(c.recording.max_bytes == std::uint64_t{8} << 30);
   BOOST_TEST(c.instruments.scrip_master == (dir.path() / "master.json").lexically_normal());
 }
 
@@ -89,6 +90,14 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
   BOOST_TEST(error("{").path.empty());
   BOOST_TEST(error("[]").message.find("object") != std::string::npos);
   BOOST_TEST(error(base(R"(,"feed":{"ping_interval_ms":30000})")).path == "feed.ping_interval_ms");
+  // recording.max_bytes: 0 (no cap) or at least 1 MiB.
+  BOOST_TEST(ok(base(R"(,"recording":{"max_bytes":0})")).recording.max_bytes == 0u);
+  BOOST_TEST(ok(base(R"(,"recording":{"max_bytes":1048576})")).recording.max_bytes == 1048576u);
+  const auto small = error(base(R"(,"recording":{"max_bytes":8})"));
+  BOOST_TEST(small.path == "recording.max_bytes");
+  BOOST_TEST(small.message.find("1 MiB") != std::string::npos);
+  BOOST_TEST(error(base(R"(,"recording":{"max_bytes":-1})")).path == "recording.max_bytes");
+  BOOST_TEST(error(base(R"(,"recording":{"max_bytes":"8G"})")).path == "recording.max_bytes");
 }
 
 BOOST_AUTO_TEST_CASE(instrument_specs) {

@@ -45,6 +45,14 @@ BOOST_AUTO_TEST_CASE(day_boundaries_follow_ist_not_utc) {
   BOOST_TEST(iso(-1) == "1970-01-01T05:29:59.999999");
   // Leap day.
   BOOST_TEST(ist_date_compact(1709164800LL * 1'000'000) == "20240229");
+  // The day's span: IST midnight to IST midnight, the last µs inside it.
+  const std::int64_t midnight = 1705257000LL * 1'000'000;  // 2024-01-15 00:00 IST
+  const auto day = ist_day_of(before);
+  BOOST_TEST(day.until_us == midnight);
+  BOOST_TEST(day.from_us == midnight - 86'400'000'000);
+  BOOST_TEST(ist_day_of(midnight).from_us == midnight);
+  BOOST_TEST(ist_day_of(midnight - 1).until_us == midnight);
+  BOOST_TEST(ist_day_of(-1).until_us == -ist_offset_seconds * 1'000'000 + 86'400'000'000);
 }
 
 BOOST_AUTO_TEST_CASE(weekday_is_ist_weekday) {

@@ -9,8 +9,6 @@
 #include "gateway/replay.hpp"
 #include "test/support/process.hpp"
 
-#include <boost/asio/io_context.hpp>
-
 #include <fstream>
 
 using namespace tickgate;
@@ -134,13 +132,12 @@ BOOST_AUTO_TEST_CASE(reader_reads_records_across_chunks_and_stops_at_a_truncated
 
 BOOST_AUTO_TEST_CASE(recorder_appends_frames_that_the_reader_returns) {
   test::temp_dir dir;
-  boost::asio::io_context io;
   recording_config cfg;
   cfg.enabled = true;
   cfg.data_dir = dir.path() / "sub" / "dir";
   cfg.database_name = "run1";
   {
-    recorder r(io.get_executor(), cfg);
+    recorder r(cfg);
     BOOST_REQUIRE(r.start());
     for (int i = 0; i < 5000; ++i) r.on_frame(bytes_of(frame_text(123, 'q')), 10 * i);
     r.stop();
@@ -150,7 +147,7 @@ BOOST_AUTO_TEST_CASE(recorder_appends_frames_that_the_reader_returns) {
   }
   // A second recorder appends to the same file (no second magic).
   {
-    recorder r(io.get_executor(), cfg);
+    recorder r(cfg);
     BOOST_REQUIRE(r.start());
     r.on_frame(bytes_of("last"), 7);
     r.stop();
@@ -171,7 +168,6 @@ BOOST_AUTO_TEST_CASE(recorder_appends_frames_that_the_reader_returns) {
 
 BOOST_AUTO_TEST_CASE(a_torn_last_record_is_cut_before_appending) {
   test::temp_dir dir;
-  boost::asio::io_context io;
   recording_config cfg;
   cfg.enabled = true;
   cfg.data_dir = dir.path();
@@ -186,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_torn_last_record_is_cut_before_appending) {
   content += fourth.substr(0, 20);
   write_file(path, content);
   {
-    recorder r(io.get_executor(), cfg);
+    recorder r(cfg);
     BOOST_REQUIRE(r.start());
     r.on_frame(bytes_of("new-1"), 100);
     r.on_frame(bytes_of("new-2"), 101);
@@ -212,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_torn_last_record_is_cut_before_appending) {
   // recording is left alone and the recorder reports why.
   write_file(path, std::string(recording_magic.substr(0, 5)));
   {
-    recorder r(io.get_executor(), cfg);
+    recorder r(cfg);
     BOOST_REQUIRE(r.start());
     r.on_frame(bytes_of("x"), 5);
     r.stop();
@@ -221,9 +217,10 @@ BOOST_AUTO_TEST_CASE(a_torn_last_record_is_cut_before_appending) {
   BOOST_TEST(std::filesystem::file_size(path) == recording_magic.size() + 12u + 1u);
   write_file(path, "not a recording at all");
   {
-    recorder r(io.get_executor(), cfg);
+    recorder r(cfg);
     BOOST_REQUIRE(r.start());
     r.on_frame(bytes_of("x"), 5);
+    r.stop();  // the writer thread opens the file
     BOOST_TEST(r.stats().errors == 1u);
     BOOST_TEST(r.stats().last_error.find("magic") != std::string::npos);
   }
@@ -252,11 +249,10 @@ BOOST_AUTO_TEST_CASE(the_reader_stops_at_the_size_seen_at_open) {
 
 BOOST_AUTO_TEST_CASE(without_a_name_the_file_follows_the_ist_day) {
   test::temp_dir dir;
-  boost::asio::io_context io;
   recording_config cfg;
   cfg.enabled = true;
   cfg.data_dir = dir.path();
-  recorder r(io.get_executor(), cfg);
+  recorder r(cfg);
   BOOST_REQUIRE(r.start());
   // 2025-07-18 18:29:59 UTC is 23:59:59 IST; one second later is the 19th.
   const std::int64_t before_midnight_ist = 1752863399LL * 1'000'000;
@@ -271,11 +267,10 @@ BOOST_AUTO_TEST_CASE(without_a_name_the_file_follows_the_ist_day) {
 BOOST_AUTO_TEST_CASE(an_unwritable_data_dir_is_an_error_not_a_crash) {
   test::temp_dir dir;
   write_file(dir.path() / "file", "x");
-  boost::asio::io_context io;
   recording_config cfg;
   cfg.enabled = true;
   cfg.data_dir = dir.path() / "file" / "below";
-  recorder r(io.get_executor(), cfg);
+  recorder r(cfg);
   BOOST_TEST(!r.start());
   r.on_frame(bytes_of("a"), 1);
   BOOST_TEST(r.stats().errors == 1u);

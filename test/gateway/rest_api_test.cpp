@@ -659,7 +659,9 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
         "tickgate_redis_buffered_bytes", "tickgate_redis_round_trip_seconds",
         "tickgate_redis_origin_to_ack_seconds", "tickgate_process_resident_memory_bytes",
         "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
-        "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active"}) {
+        "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active",
+        "tickgate_recording_dropped_frames_total", "tickgate_recording_capped_files_total",
+        "tickgate_recording_buffered_bytes"}) {
     BOOST_TEST_CONTEXT(f) {
       BOOST_TEST(first.types.contains(f));
     }
@@ -920,7 +922,13 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   rest_gateway g(o);
   BOOST_REQUIRE(
       test::eventually([&] { return number(g.get_json("/health").at("tick_count")) > 20; }, 20s));
-  BOOST_TEST(g.get_json("/stats").at("recording").at("active").as_bool());
+  const json::object recording = g.get_json("/stats").at("recording").as_object();
+  BOOST_TEST(recording.at("active").as_bool());
+  // The writer thread keeps up with a simulated feed: nothing dropped.
+  BOOST_TEST(number(recording.at("dropped")) == 0u);
+  BOOST_TEST(!recording.at("capped").as_bool());
+  BOOST_TEST(number(recording.at("capped_files")) == 0u);
+  BOOST_TEST(recording.contains("buffered_bytes"));
   // A run may neither flush the live session nor read the file being
   // recorded.
   const std::string live(g.get_json("/api/redis-option-tokens").at("database_name").as_string());

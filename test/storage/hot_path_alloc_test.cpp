@@ -1,7 +1,7 @@
 // The hot path allocates nothing in steady state: encoding a command, and a
 // sink queueing a record on the connection, once the connection's chunks and
 // request ring have warmed up. Counted by replacing global operator new in
-// this test executable.
+// this test executable (test/support/counted_new.hpp).
 #define BOOST_TEST_MODULE storage_hot_path_alloc
 #include <boost/test/unit_test.hpp>
 
@@ -9,37 +9,10 @@
 
 #include "storage/resp_encoder.hpp"
 #include "storage/sinks.hpp"
+#include "test/support/counted_new.hpp"
 #include "test/support/redis_server.hpp"
 
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace tickgate::test {
 namespace {
