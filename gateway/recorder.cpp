@@ -13,9 +13,14 @@
 #include <variant>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace tickgate::gateway {
 
 namespace {
+
+constexpr int writer_nice = 10;
 
 // An existing file: the size up to the end of its last complete record (a
 // torn tail from a crash or a failed write is cut off before appending), or
@@ -24,7 +29,7 @@ std::variant<std::uint64_t, std::string> complete_size(const std::filesystem::pa
   std::FILE* f = std::fopen(p.c_str(), "rb");
   if (f == nullptr) return std::string("cannot read: ") + std::strerror(errno);
   std::string buf(std::size_t{1} << 20, '\0');
-  std::string window;  // unread bytes: at most one chunk plus a partial record
+  std::string window;        // unread bytes: at most one chunk plus a partial record
   std::uint64_t offset = 0;  // file offset of window[0]
   bool magic_checked = false;
   std::uint64_t complete = 0;
@@ -105,7 +110,7 @@ struct recorder::shared {
   std::condition_variable wake;  // the writer: flush_bytes buffered, a switch, stop
   std::condition_variable idle;  // stop(): the writer has finished
   // Under the mutex.
-  batch front;  // on_frame appends here
+  batch front;                // on_frame appends here
   std::size_t in_flight = 0;  // bytes the writer is writing now
   bool wake_sent = false;
   bool stopping = false;
@@ -133,6 +138,10 @@ struct recorder::shared {
 };
 
 void recorder::shared::run() {
+  // Recording yields to the live path: on a busy machine the writer waits
+  // for the CPU rather than preempting the io_context thread (frames then
+  // drop from the recording, counted, never from the live path).
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), writer_nice);
   std::unique_lock lk(mutex);
   auto next_flush = std::chrono::steady_clock::now() + tuning.flush_interval;
   for (;;) {
@@ -324,8 +333,8 @@ bool recorder::start() {
   started_ = true;
   log::info("recorder", "recording live frames",
             {{"data_dir", config_.data_dir.string()},
-             {"database_name", config_.database_name.empty() ? std::string("N_<IST date>")
-                                                             : config_.database_name},
+             {"database_name",
+              config_.database_name.empty() ? std::string("N_<IST date>") : config_.database_name},
              {"max_bytes", config_.max_bytes}});
   return true;
 }

@@ -9,6 +9,7 @@
 // The disk is never touched on the io_context thread: on_frame() appends the
 // record to a bounded in-memory buffer under a mutex (a memcpy, no allocation
 // once the buffers are reserved), and a writer thread of the recorder's own
+// (at nice 10: on a busy machine it yields the CPU to the io_context thread)
 // swaps that buffer for its second one and does the opening, torn-tail
 // cutting, fwrite/fflush and cut-back. The writer wakes when flush_bytes are
 // buffered, every flush_interval, at a file switch and at stop(). When the
@@ -38,16 +39,16 @@
 namespace tickgate::gateway {
 
 struct recorder_stats {
-  std::uint64_t frames = 0;        // records written to files
-  std::uint64_t bytes = 0;         // bytes written to files (headers included)
-  std::uint64_t files = 0;         // files opened
-  std::uint64_t errors = 0;        // file errors (recording stops at the first)
-  std::uint64_t dropped = 0;       // frames not recorded: the buffer was full (disk too slow)
-  std::uint64_t capped_files = 0;  // files closed at recording.max_bytes
+  std::uint64_t frames = 0;          // records written to files
+  std::uint64_t bytes = 0;           // bytes written to files (headers included)
+  std::uint64_t files = 0;           // files opened
+  std::uint64_t errors = 0;          // file errors (recording stops at the first)
+  std::uint64_t dropped = 0;         // frames not recorded: the buffer was full (disk too slow)
+  std::uint64_t capped_files = 0;    // files closed at recording.max_bytes
   std::uint64_t buffered_bytes = 0;  // waiting for the writer thread
-  bool active = false;             // recording now
-  bool capped = false;             // the current file reached recording.max_bytes
-  std::string file;                // current file path
+  bool active = false;               // recording now
+  bool capped = false;               // the current file reached recording.max_bytes
+  std::string file;                  // current file path
   std::string last_error;
 };
 

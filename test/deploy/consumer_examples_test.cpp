@@ -8,8 +8,9 @@
 #define BOOST_TEST_MODULE consumer_examples
 #include <boost/test/unit_test.hpp>
 
-#include "test/support/gateway_process.hpp"
 #include "test/support/redis_client.hpp"
+#include "test/support/redis_server.hpp"
+#include "test/support/tickgate_process.hpp"
 
 #include <boost/json.hpp>
 
@@ -39,10 +40,13 @@ struct world {
     o.rate = 20;
     return o;
   }()};
-  test::gateway_process gateway{sim, redis,
-                                json::array{{{"symbol", "RELIANCE"}, {"exchange", "NSE"}, {"mode", "snap_quote"}},
-                                            {{"symbol", "TCS"}, {"exchange", "NSE"}, {"mode", "ltp"}},
-                                            {{"symbol", "NIFTY"}, {"exchange", "NSE"}, {"mode", "quote"}}}};
+  test::tickgate_process gateway{sim, redis.url(), [] {
+                                   test::gateway_options o;
+                                   o.instruments = {{"RELIANCE", "NSE", "snap_quote"},
+                                                    {"TCS", "NSE", "ltp"},
+                                                    {"NIFTY", "NSE", "quote"}};
+                                   return o;
+                                 }()};
   test::redis_client db{redis.url()};
 
   world() {
@@ -54,7 +58,7 @@ struct world {
           return true;
         },
         60s);
-    if (!ready) throw std::runtime_error("ticks did not arrive:\n" + test::read_file(gateway.log));
+    if (!ready) throw std::runtime_error("ticks did not arrive:\n" + gateway.log());
   }
 
   static world& get() {

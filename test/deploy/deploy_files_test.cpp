@@ -10,7 +10,8 @@
 #define BOOST_TEST_MODULE deploy_files
 #include <boost/test/unit_test.hpp>
 
-#include "test/support/gateway_process.hpp"
+#include "test/support/redis_server.hpp"
+#include "test/support/tickgate_process.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -152,12 +153,13 @@ BOOST_AUTO_TEST_CASE(the_healthcheck_passes_against_the_gateway_while_it_runs) {
   test::simulator sim;
   const auto port = test::free_loopback_port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
-  test::gateway_process gateway(sim, redis, boost::json::array{"RELIANCE"}, {},
-                                {{"listen", listen}, {"api_token", "health-t0ken"}});
-  BOOST_REQUIRE_MESSAGE(test::wait_for_port(port, 30s), test::read_file(gateway.log));
+  test::gateway_options options;
+  options.config = {{"http", {{"enabled", true}, {"listen", listen}, {"api_token", "health-t0ken"}}}};
+  test::tickgate_process gateway(sim, redis.url(), std::move(options));
+  BOOST_REQUIRE_MESSAGE(test::wait_for_port(port, 30s), gateway.log());
   const auto up = healthcheck(listen);
-  BOOST_TEST(up.status == 0, up.err << test::read_file(gateway.log));
-  BOOST_TEST(gateway.stop() == 0);
+  BOOST_TEST(up.status == 0, up.err << gateway.log());
+  BOOST_TEST(gateway.process().stop(10s) == 0);
   const auto down = healthcheck(listen);
   BOOST_TEST(down.status == 1);
   BOOST_TEST(down.err.find("cannot connect") != std::string::npos, down.err);

@@ -7,8 +7,9 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
-#include "test/support/gateway_process.hpp"
 #include "test/support/redis_client.hpp"
+#include "test/support/redis_server.hpp"
+#include "test/support/tickgate_process.hpp"
 
 #include <boost/json.hpp>
 
@@ -29,7 +30,9 @@ const std::vector<std::string> symbols{"RELIANCE", "TCS", "NIFTY", "NIFTY26NOV26
 json::object db_map_section() {
   auto doc = json::parse(test::read_file(std::filesystem::path(TICKGATE_SOURCE_DIR) /
                                          "deploy/examples/redis-db-map.json"));
-  return doc.at("redis").as_object();
+  auto redis = doc.at("redis").as_object();
+  redis.erase("url");  // the test server's
+  return redis;
 }
 
 // One gateway for the whole module: starting it is the slow part.
@@ -44,12 +47,15 @@ struct world {
     o.rate = 20;
     return o;
   }()};
-  test::gateway_process gateway{sim, redis,
-                                json::array{{{"symbol", "RELIANCE"}, {"exchange", "NSE"}, {"mode", "snap_quote"}},
-                                            {{"symbol", "TCS"}, {"exchange", "NSE"}, {"mode", "ltp"}},
-                                            {{"symbol", "NIFTY"}, {"exchange", "NSE"}, {"mode", "quote"}},
-                                            {{"symbol", "NIFTY26NOV2624000CE"}, {"exchange", "NFO"}, {"mode", "quote"}}},
-                                db_map_section()};
+  test::tickgate_process gateway{sim, redis.url(), [] {
+                                   test::gateway_options o;
+                                   o.instruments = {{"RELIANCE", "NSE", "snap_quote"},
+                                                    {"TCS", "NSE", "ltp"},
+                                                    {"NIFTY", "NSE", "quote"},
+                                                    {"NIFTY26NOV2624000CE", "NFO", "quote"}};
+                                   o.config = {{"redis", db_map_section()}};
+                                   return o;
+                                 }()};
   test::redis_client streams{redis.url(4)};  // db 4: streams and lists
   test::redis_client prices{redis.url(2)};   // db 2: price and candles
 
@@ -62,7 +68,7 @@ struct world {
           return true;
         },
         60s);
-    if (!ready) throw std::runtime_error("ticks did not arrive:\n" + test::read_file(gateway.log));
+    if (!ready) throw std::runtime_error("ticks did not arrive:\n" + gateway.log());
   }
 
   static world& get() {
@@ -72,7 +78,7 @@ struct world {
 
   test::run_result cli(std::vector<std::string> args) {
     std::vector<std::string> argv{std::string(TICKGATE_BINARY_DIR) + "/tickgate-cli", "--config",
-                                  gateway.config_file.string()};
+                                  gateway.config_file().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run_program(argv, {}, 60s);
   }
@@ -247,7 +253,7 @@ BOOST_AUTO_TEST_CASE(tail_names_each_stream_once_and_acks_only_what_it_wrote) {
   // entries it read stay pending in the group.
   const std::string key = "market_data_stream:RELIANCE";
   std::string command = std::string(TICKGATE_BINARY_DIR) + "/tickgate-cli --config " +
-                        w.gateway.config_file.string() +
+                        w.gateway.config_file().string() +
                         " --json tail --group gfull --consumer c1 --from 0 --count 5 RELIANCE"
                         " > /dev/full";
   const auto full = test::run_program({"/bin/sh", "-c", command}, {}, 60s);

@@ -49,8 +49,8 @@ std::vector<record> read_records(const std::filesystem::path& path, bool* clean 
   auto& reader = std::get<recording_reader>(opened);
   std::vector<record> out;
   while (auto r = reader.next()) {
-    out.push_back({r->received_us, std::string(reinterpret_cast<const char*>(r->frame.data()),
-                                               r->frame.size())});
+    out.push_back({r->received_us,
+                   std::string(reinterpret_cast<const char*>(r->frame.data()), r->frame.size())});
   }
   if (clean != nullptr) *clean = !reader.truncated_tail() && !reader.corrupt();
   return out;
@@ -136,8 +136,8 @@ BOOST_AUTO_TEST_CASE(records_arrive_in_order_and_complete_after_stop_across_a_da
   BOOST_REQUIRE_EQUAL(day18.size(), std::size_t{n / 2});
   BOOST_REQUIRE_EQUAL(day19.size(), std::size_t{n / 2});
   for (int i = 0; i < n; ++i) {
-    const record& rec = i < n / 2 ? day18[static_cast<std::size_t>(i)]
-                                  : day19[static_cast<std::size_t>(i - n / 2)];
+    const record& rec =
+        i < n / 2 ? day18[static_cast<std::size_t>(i)] : day19[static_cast<std::size_t>(i - n / 2)];
     const auto expected = frame_for(i, 20 + static_cast<std::size_t>(i % 400));
     BOOST_REQUIRE_EQUAL(rec.frame.size(), expected.size());
     BOOST_REQUIRE(std::memcmp(rec.frame.data(), expected.data(), expected.size()) == 0);
@@ -159,8 +159,8 @@ BOOST_AUTO_TEST_CASE(a_blocked_writer_does_not_block_the_caller_and_drops_are_co
   recorder_tuning tuning;
   tuning.buffer_bytes = 64 * 1024;
   tuning.flush_bytes = 16 * 1024;
-  tuning.flush_interval = 1h;      // the writer wakes for the file switch only
-  tuning.drop_log_interval = 1h;   // so exactly one drop line
+  tuning.flush_interval = 1h;     // the writer wakes for the file switch only
+  tuning.drop_log_interval = 1h;  // so exactly one drop line
   tuning.before_write = [&gate] { gate.hook(); };
   recorder r(config_in(dir.path(), "blocked"), tuning);
   BOOST_REQUIRE(r.start());
@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(stop_writes_the_buffered_tail) {
   test::temp_dir dir;
   recorder_tuning tuning;
   tuning.flush_bytes = tuning.buffer_bytes;  // never reached
-  tuning.flush_interval = 1h;               // so only stop() writes the tail
+  tuning.flush_interval = 1h;                // so only stop() writes the tail
   recorder r(config_in(dir.path(), "tail"), tuning);
   BOOST_REQUIRE(r.start());
   // The first frame goes with the file switch.
@@ -264,7 +264,8 @@ BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
     recorder r(cfg);
     BOOST_REQUIRE(r.start());
     // 1200 frames on the 18th: the file stops at the last one that fits.
-    for (int i = 0; i < 1200; ++i) r.on_frame(frame_for(i, frame_bytes), before_midnight_ist - 5000 + i);
+    for (int i = 0; i < 1200; ++i)
+      r.on_frame(frame_for(i, frame_bytes), before_midnight_ist - 5000 + i);
     BOOST_REQUIRE(test::eventually([&] { return r.stats().capped; }, 10s));
     auto st = r.stats();
     BOOST_TEST(!st.active);

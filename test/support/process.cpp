@@ -179,4 +179,24 @@ std::string read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
+run_result run_program(const std::vector<std::string>& argv,
+                       std::vector<std::pair<std::string, std::string>> env,
+                       std::chrono::milliseconds bound) {
+  temp_dir dir{"tickgate-run"};
+  const auto out = dir.path() / "stdout";
+  const auto err = dir.path() / "stderr";
+  std::vector<std::string> wrapped{"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", err.string()};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  child_process p(process_options{std::move(wrapped), std::move(env), out, {}});
+  run_result r;
+  if (const auto status = p.wait_for_exit(bound)) {
+    r.status = *status;
+  } else {
+    p.stop(std::chrono::seconds(1));
+  }
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
 }  // namespace tickgate::test

@@ -73,6 +73,19 @@ private:
 // The whole content of a file ("" when missing).
 std::string read_file(const std::filesystem::path& path);
 
+// A program run to completion (bounded): its exit status and output.
+struct run_result {
+  int status = -1;  // 128 + signal when killed; -1 when it outlived the bound (then killed)
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs argv (argv[0] an absolute path) with `env` added, stdout and stderr
+// captured separately, killed after `bound`.
+run_result run_program(const std::vector<std::string>& argv,
+                       std::vector<std::pair<std::string, std::string>> env = {},
+                       std::chrono::milliseconds bound = std::chrono::seconds(60));
+
 // Polls `predicate` every 10 ms until it holds or `timeout` passes.
 template <class Predicate>
 bool eventually(Predicate&& predicate, std::chrono::milliseconds timeout) {

@@ -1,7 +1,9 @@
 // The gateway as a child process for process-level tests (reliability,
-// security, soak): writes a config for a running simulator and redis-server,
-// starts build/tickgate with stdout+stderr captured to a file, and reads that
-// JSON-lines log back. Tests then assert on what reached Redis with
+// security, soak; tickgate-cli, the Python consumer examples and the deploy
+// healthcheck read what it wrote): writes a config for a running simulator
+// and redis-server (test/gateway/end_to_end_test.cpp writes the same set-up
+// out by hand, as the spec by example), starts build/tickgate with
+// stdout+stderr captured to a file, and reads that JSON-lines log back. Tests then assert on what reached Redis with
 // test::redis_client, never on the gateway's own account of it.
 //
 //   test::redis_server redis;
