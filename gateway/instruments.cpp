@@ -76,12 +76,16 @@ std::variant<desired_subscription, instrument_error> resolve_instrument(
   const auto found = index.resolve(name, exchange);
   if (!found) {
     if (found.error() == protocol::errc::ambiguous_symbol) {
-      return instrument_error{spec.origin, "\"" + std::string(name) + "\" is ambiguous on " +
-                                               exchange + ": " +
-                                               describe_candidates(index.candidates(name, exchange))};
+      // Appended, not "\"" + std::string(name): GCC 12 -O3 reports a false
+      // -Wrestrict for operator+(const char*, std::string&&).
+      std::string message = "\"";
+      message.append(name).append("\" is ambiguous on ").append(exchange).append(": ");
+      message += describe_candidates(index.candidates(name, exchange));
+      return instrument_error{spec.origin, message};
     }
     if (found.error() == protocol::errc::unknown_symbol) {
-      std::string message = "unknown symbol \"" + std::string(name) + "\" on " + exchange;
+      std::string message = "unknown symbol \"";
+      message.append(name).append("\" on ").append(exchange);
       const auto elsewhere = index.candidates(name);
       if (!elsewhere.empty()) message += " (found on: " + describe_candidates(elsewhere) + ")";
       return instrument_error{spec.origin, message};
