@@ -10,7 +10,8 @@
 #   TOKENS=3000 RATE=1 FAULT_INTERVAL=30 BUFFER_LIMIT=67108864 BUILD_DIR=build test/soak.sh 600
 #
 # Needs build/tickgate and build/tickgate-sim (cmake --build build), redis-server,
-# curl and python3 with the redis module (deploy/install-deps.sh installs them).
+# curl and Debian's /usr/bin/python3 with python3-redis (deploy/install-deps.sh installs
+# them; a pyenv or venv python3 first on PATH usually lacks the module).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,8 +27,9 @@ for bin in tickgate tickgate-sim; do
   [[ -x "$build/$bin" ]] || { echo "soak: $build/$bin missing: cmake --build $BUILD_DIR" >&2; exit 2; }
 done
 
+python=/usr/bin/python3
 run=$(mktemp -d /tmp/tickgate-soak.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 REDIS_PORT=$(free_port)
 SIM_PORT=$(free_port)
 
@@ -57,7 +59,7 @@ start_redis() {
 
 # A synthetic scrip master with TOKENS NSE equities SOAK00001…, and a config
 # that subscribes them all in LTP mode.
-python3 - "$run" "$TOKENS" "$REDIS_PORT" "$SIM_PORT" "$BUFFER_LIMIT" <<'PY'
+"$python" - "$run" "$TOKENS" "$REDIS_PORT" "$SIM_PORT" "$BUFFER_LIMIT" <<'PY'
 import json, sys
 run, tokens, redis_port, sim_port, limit = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 master = [{"token": str(100000 + i), "symbol": f"SOAK{i:05d}-EQ", "name": f"SOAK{i:05d}", "expiry": "",
@@ -127,7 +129,7 @@ wait "$gw_pid" || status=$?
 gw_pid=""
 curl -sf --cacert "$run/tls/cert.pem" "https://127.0.0.1:$SIM_PORT/sim/stats" >"$run/sim-stats.json"
 
-python3 - "$run" "$REDIS_PORT" "$TOKENS" "$status" "$faults" "${rss_first:-0}" "${rss_last:-0}" "$rss_max" <<'PY'
+"$python" - "$run" "$REDIS_PORT" "$TOKENS" "$status" "$faults" "${rss_first:-0}" "${rss_last:-0}" "$rss_max" <<'PY'
 import json, sys, redis
 run, port, tokens, status, faults = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rss_first, rss_last, rss_max = (int(x) for x in sys.argv[6:9])
