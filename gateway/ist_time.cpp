@@ -116,7 +116,10 @@ std::string_view market_status_name(market_status s) noexcept {
 }
 
 market_status market_status_at(std::string_view exchange, std::int64_t epoch_us) noexcept {
-  const civil_time t = ist_civil_time(epoch_us);
+  return market_status_at(exchange, ist_civil_time(epoch_us));
+}
+
+market_status market_status_at(std::string_view exchange, const civil_time& t) noexcept {
   if (t.weekday == 0 || t.weekday == 6) return market_status::closed;
   const int now = minutes(t.hour, t.minute);
   if (exchange == "MCX") {

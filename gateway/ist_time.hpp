@@ -68,6 +68,8 @@ std::string_view market_status_name(market_status s) noexcept;  // "PRE", "REGUL
 // - CDS: REGULAR 09:00–17:00, else CLOSED.
 // `exchange` is the scrip-master segment ("NSE", "NFO", "MCX", "CDS", …).
 market_status market_status_at(std::string_view exchange, std::int64_t epoch_us) noexcept;
+// The same for an instant already in IST civil time.
+market_status market_status_at(std::string_view exchange, const civil_time& ist) noexcept;
 
 // True while `exchange` is in its REGULAR session (the stall detector only
 // expects ticks then).

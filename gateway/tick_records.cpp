@@ -177,8 +177,7 @@ char* put_date_time(char* p, const civil_time& t, char separator) noexcept {
 }
 
 // append_iso_ist into a buffer: max_iso_chars bytes.
-char* put_iso_ist(char* p, std::int64_t epoch_us) noexcept {
-  const civil_time t = ist_civil_time(epoch_us);
+char* put_iso_ist(char* p, const civil_time& t) noexcept {
   p = put_date_time(p, t, 'T');
   *p++ = '.';
   return put_digits(p, t.microsecond, 6);
@@ -219,6 +218,25 @@ list_kind list_kind_for(const protocol::instrument& instrument) noexcept {
     case protocol::instrument_class::option: return list_kind::option_tick;
     default: return list_kind::none;
   }
+}
+
+civil_time tick_records::civil(std::int64_t epoch_us) noexcept {
+  // Before 1970 or after 9999 (a corrupt receive time): no cache.
+  constexpr std::int64_t latest_us = 253'402'300'799'999'999;
+  if (epoch_us < 0 || epoch_us > latest_us) return ist_civil_time(epoch_us);
+  const std::int64_t second = epoch_us / 1'000'000;
+  for (civil_cache& c : civil_) {
+    if (c.second == second) {
+      civil_time t = c.t;
+      t.microsecond = static_cast<int>(epoch_us - second * 1'000'000);
+      return t;
+    }
+  }
+  civil_cache& c = civil_[civil_next_];
+  civil_next_ = (civil_next_ + 1) % civil_.size();
+  c.second = second;
+  c.t = ist_civil_time(epoch_us);
+  return c.t;
 }
 
 tick_records::tick_records(std::string pubsub_source) : source_(std::move(pubsub_source)) {
@@ -266,33 +284,39 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   b = p;
   p = put(p, token);
   field("token", b);
+  // Returns the value's text: the other records copy it instead of
+  // formatting the number again.
   const auto price_field = [&](std::string_view name, std::int64_t v) {
     char* begin = p;
     p = put_price(p, v, divisor);
     field(name, begin);
+    return fields_[field_count_ - 1].value;
   };
   const auto int_field = [&](std::string_view name, std::int64_t v) {
     char* begin = p;
     p = put_int(p, v);
     field(name, begin);
+    return fields_[field_count_ - 1].value;
   };
-  price_field("ltp", t.ltp);
-  price_field("change", change);
+  const std::string_view ltp_text = price_field("ltp", t.ltp);
+  const std::string_view change_text = price_field("change", change);
   b = p;
   p = put_percent(p, change, t.close);
   field("change_percent", b);
+  const std::string_view percent_text = fields_[field_count_ - 1].value;
   price_field("high", t.high);
   price_field("low", t.low);
-  int_field("volume", t.volume);
-  price_field("bid", t.best_bid());
-  price_field("ask", t.best_ask());
+  const std::string_view volume_text = int_field("volume", t.volume);
+  const std::string_view bid_text = price_field("bid", t.best_bid());
+  const std::string_view ask_text = price_field("ask", t.best_ask());
   price_field("open", t.open);
   price_field("close", t.close);
   b = p;
-  p = put_iso_ist(p, received_us);
+  p = put_iso_ist(p, civil(received_us));
   field("timestamp", b);
+  const civil_time event_ist = civil(event_ms_ * 1000);
   b = p;
-  p = put_iso_ist(p, event_ms_ * 1000);
+  p = put_iso_ist(p, event_ist);
   field("exchange_timestamp", b);
   b = p;
   p = put(p, instrument.exchange);
@@ -309,7 +333,12 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
 
   // Pub/sub (tickstock-pubsub seed): volume is this tick's traded quantity.
   const std::string_view status =
-      market_status_name(market_status_at(instrument.exchange, event_ms_ * 1000));
+      market_status_name(market_status_at(instrument.exchange, event_ist));
+  // Pub/sub and the price cache share the exchange time's text.
+  char time_text_buffer[max_epoch_ms_chars];
+  const std::string_view time_text(
+      time_text_buffer,
+      static_cast<std::size_t>(put_epoch_seconds_ms(time_text_buffer, event_ms_) - time_text_buffer));
   p = room(pubsub_, 128 + json_string_bound(instrument.symbol.size()) +
                         json_string_bound(source_.size()) + max_price_chars + max_int_chars +
                         max_epoch_ms_chars + status.size());
@@ -317,11 +346,11 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   p = put(p, R"({"event_type":"tick_data","ticker":)");
   p = put_json_string(p, instrument.symbol);
   p = put(p, R"(,"price":)");
-  p = put_price(p, t.ltp, divisor);
+  p = put(p, ltp_text);
   p = put(p, R"(,"volume":)");
   p = put_int(p, t.last_traded_qty);
   p = put(p, R"(,"timestamp":)");
-  p = put_epoch_seconds_ms(p, event_ms_);
+  p = put(p, time_text);
   p = put(p, R"(,"source":)");
   p = put_json_string(p, source_);
   p = put(p, R"(,"market_status":")");
@@ -348,11 +377,11 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
     p = put(p, R"(,"e":)");
     p = put_json_string(p, instrument.exchange);
     p = put(p, R"(,"lp":)");
-    p = put_price(p, t.ltp, divisor);
+    p = put(p, ltp_text);
     p = put(p, R"(,"pc":)");
-    p = put_percent(p, change, t.close);
+    p = put(p, percent_text);
     p = put(p, R"(,"rt":")");
-    p = put_date_time(p, ist_civil_time(event_ms_ * 1000), ' ');
+    p = put_date_time(p, event_ist, ' ');
     p = put(p, R"(","ts":)");
     p = put_json_string(p, instrument.trading_symbol);
     // "_id": unique per tick of a token, stable across replays of the same
@@ -375,21 +404,21 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   p = put(p, R"({"symbol":)");
   p = put_json_string(p, instrument.symbol);
   p = put(p, R"(,"price":)");
-  p = put_price(p, t.ltp, divisor);
+  p = put(p, ltp_text);
   p = put(p, R"(,"change":)");
-  p = put_price(p, change, divisor);
+  p = put(p, change_text);
   p = put(p, R"(,"change_percent":)");
-  p = put_percent(p, change, t.close);
+  p = put(p, percent_text);
   p = put(p, R"(,"bid":)");
-  p = put_price(p, t.best_bid(), divisor);
+  p = put(p, bid_text);
   p = put(p, R"(,"ask":)");
-  p = put_price(p, t.best_ask(), divisor);
+  p = put(p, ask_text);
   p = put(p, R"(,"volume":)");
-  p = put_int(p, t.volume);
+  p = put(p, volume_text);
   p = put(p, R"(,"exchange":)");
   p = put_json_string(p, instrument.exchange);
   p = put(p, R"(,"timestamp":)");
-  p = put_epoch_seconds_ms(p, event_ms_);
+  p = put(p, time_text);
   *p++ = '}';
   price_size_ = static_cast<std::size_t>(p - price_begin);
 }

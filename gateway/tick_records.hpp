@@ -17,6 +17,7 @@
 #pragma once
 
 #include "gateway/config.hpp"
+#include "gateway/ist_time.hpp"
 #include "protocol/instrument.hpp"
 #include "protocol/tick.hpp"
 #include "storage/sinks.hpp"
@@ -89,6 +90,16 @@ private:
   std::size_t price_size_ = 0;
   std::int64_t event_ms_ = 0;
   double ltp_ = 0;
+  // IST civil time of the last two whole seconds seen (receive and exchange
+  // time): ticks come many per second, so the date arithmetic runs about
+  // once a second, not four times a tick.
+  struct civil_cache {
+    std::int64_t second = INT64_MIN;
+    civil_time t{};
+  };
+  std::array<civil_cache, 2> civil_{};
+  std::size_t civil_next_ = 0;
+  civil_time civil(std::int64_t epoch_us) noexcept;
   bool has_trade_price_ = false;
 };
 

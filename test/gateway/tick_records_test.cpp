@@ -319,3 +319,66 @@ BOOST_AUTO_TEST_CASE(json_escaping_matches_the_logger_for_every_byte) {
   BOOST_TEST(r.pubsub_json().find("\"ticker\":" + expected + ",") != std::string_view::npos);
   BOOST_TEST(r.price_json().find("\"symbol\":" + expected + ",") != std::string_view::npos);
 }
+
+// tick_records keeps the IST civil time of the last two seconds it saw:
+// every timestamp and market status must still be what the standalone
+// formatting says, whatever the order of the instants (same second, next
+// second, back again, across IST midnight and into a weekend).
+BOOST_AUTO_TEST_CASE(cached_civil_times_match_fresh_formatting) {
+  tick_records r;
+  // Friday 2024-01-19 23:59:58.5 IST = 18:29:58.5 UTC.
+  const std::int64_t friday_night_us = 1705688998500000;
+  const std::int64_t steps_us[] = {0,        1,         499'999,  500'000, 1'500'000, 250'000,
+                                   -1'000'000, 2'500'000, 3'000'000, 86'400'000'000, 7,
+                                   -3'000'000'000, 4'000'001};
+  for (const std::int64_t step : steps_us) {
+    const std::int64_t recv = friday_night_us + step;
+    for (const std::int64_t lag_us : {std::int64_t{0}, std::int64_t{900'000}, std::int64_t{-1'200'000}}) {
+      auto t = quote_tick();
+      t.exchange_timestamp_ms = (recv + lag_us) / 1000;
+      r.build(t, reliance(), 100, recv);
+      std::string want_recv;
+      append_iso_ist(want_recv, recv);
+      std::string want_event;
+      append_iso_ist(want_event, t.exchange_timestamp_ms * 1000);
+      auto m = as_map(r.stream_fields());
+      BOOST_TEST(m["timestamp"] == want_recv);
+      BOOST_TEST(m["exchange_timestamp"] == want_event);
+      const auto pubsub = boost::json::parse(r.pubsub_json()).as_object();
+      const std::string_view status = market_status_name(
+          market_status_at("NSE", t.exchange_timestamp_ms * 1000));
+      BOOST_TEST(std::string_view(pubsub.at("market_status").as_string()) == status);
+    }
+  }
+  // The list entry's "rt" too (an option: it has a list entry).
+  auto t = quote_tick();
+  t.exchange_timestamp_ms = friday_night_us / 1000;
+  r.build(t, option_ce(), 100, friday_night_us);
+  t.exchange_timestamp_ms = friday_night_us / 1000 + 2000;  // past midnight: Saturday
+  r.build(t, option_ce(), 100, friday_night_us + 2'000'000);
+  const auto list = boost::json::parse(r.list_json()).as_object();
+  std::string want_rt;
+  append_ist_seconds(want_rt, t.exchange_timestamp_ms * 1000);
+  BOOST_TEST(std::string_view(list.at("rt").as_string()) == want_rt);
+  BOOST_TEST(want_rt == "2024-01-20 00:00:00");
+}
+
+// Pub/sub, the list entry and the price cache copy the stream's formatted
+// numbers: the same text everywhere.
+BOOST_AUTO_TEST_CASE(records_share_the_stream_numbers) {
+  tick_records r;
+  auto t = quote_tick();
+  r.build(t, option_ce(), 100, received_us);
+  auto m = as_map(r.stream_fields());
+  const std::string price_json(r.price_json());
+  BOOST_TEST(price_json.find("\"price\":" + m["ltp"] + ",") != std::string::npos);
+  BOOST_TEST(price_json.find("\"change\":" + m["change"] + ",") != std::string::npos);
+  BOOST_TEST(price_json.find("\"change_percent\":" + m["change_percent"] + ",") != std::string::npos);
+  BOOST_TEST(price_json.find("\"bid\":" + m["bid"] + ",") != std::string::npos);
+  BOOST_TEST(price_json.find("\"volume\":" + m["volume"] + ",") != std::string::npos);
+  const std::string list_json(r.list_json());
+  BOOST_TEST(list_json.find("\"lp\":" + m["ltp"] + ",") != std::string::npos);
+  BOOST_TEST(list_json.find("\"pc\":" + m["change_percent"] + ",") != std::string::npos);
+  const std::string pubsub_json(r.pubsub_json());
+  BOOST_TEST(pubsub_json.find("\"price\":" + m["ltp"] + ",") != std::string::npos);
+}
