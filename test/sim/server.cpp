@@ -450,10 +450,9 @@ awaitable<void> server::run_acceptor() {
 
 awaitable<void> server::run_market() {
   if (options_.rate <= 0) co_return;
-  const auto period = fanout_.pass_interval();
   auto next = std::chrono::steady_clock::now();
   while (!stopping_) {
-    next += period;
+    next += fanout_.pass_interval();  // shrinks as instruments become active
     const auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // behind: run at once, never spin to catch up
     market_timer_.expires_at(std::max(next, faults_.stall_end()));

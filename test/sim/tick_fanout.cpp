@@ -22,7 +22,12 @@ tick_fanout::tick_fanout(std::uint64_t seed, double rate)
 tick_fanout::clock::duration tick_fanout::pass_interval() const noexcept {
   constexpr clock::duration lo = std::chrono::milliseconds(1);
   constexpr clock::duration hi = std::chrono::milliseconds(50);
-  return std::clamp(interval_, lo, hi);
+  // The instruments' phases are spread over the interval: one pass per
+  // average gap between two ticks of the whole market, so the ticks leave
+  // as a steady stream like the real feed's, not in lumps of a third of
+  // the market every 50 ms.
+  const auto active = static_cast<clock::rep>(std::max<std::size_t>(1, active_.size()));
+  return std::clamp(interval_ / active, lo, hi);
 }
 
 tick_fanout::instrument_state& tick_fanout::state_for(std::uint8_t exchange_type,

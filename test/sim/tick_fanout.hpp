@@ -60,8 +60,9 @@ public:
   std::uint64_t replay_frames() const noexcept { return replay_frames_; }
   std::uint64_t replay_dropped() const noexcept { return replay_dropped_; }
 
-  // How often the server should call run_due: the tick interval, clamped to
-  // [1 ms, 50 ms].
+  // How often the server should call run_due now: the tick interval over
+  // the active instruments (the market's average gap between ticks),
+  // clamped to [1 ms, 50 ms].
   clock::duration pass_interval() const noexcept;
 
   struct instrument_stats {

@@ -189,6 +189,37 @@ BOOST_AUTO_TEST_CASE(run_due_paces_each_instrument) {
   BOOST_TEST(ticks.size() == n);
 }
 
+BOOST_AUTO_TEST_CASE(passes_follow_the_market_rate) {
+  tick_fanout fanout(1, 10);  // one tick per 100 ms per instrument
+  BOOST_TEST((fanout.pass_interval() == 50ms));  // nothing active: the slowest pass
+  recording_connection a(1);
+  const auto t0 = std::chrono::steady_clock::now();
+  a.subscribe(fanout, mode::ltp, {"2885"}, 1, t0);
+  BOOST_TEST((fanout.pass_interval() == 50ms));  // 100 ms between ticks: clamped
+  a.subscribe(fanout, mode::ltp, {"1594", "11536", "1333", "3045"}, 1, t0);
+  BOOST_TEST((fanout.pass_interval() == 20ms));  // 5 instruments: a tick every 20 ms
+  // 3000 more over three connections (1000 tokens each, as the service allows).
+  recording_connection b(2), c(3), d(4);
+  for (auto* conn : {&b, &c, &d}) {
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 1000; ++i) tokens.push_back(std::to_string(100000 + 1000 * static_cast<int>(conn->id()) + i));
+    conn->subscribe(fanout, mode::ltp, tokens, 1, t0);
+  }
+  BOOST_TEST((fanout.pass_interval() == 1ms));  // 30 050 ticks/s: the fastest pass
+  // At 1 ms passes the market leaves in small steps: ~30 ticks a pass.
+  std::size_t most = 0;
+  std::size_t total = 0;
+  for (auto t = t0 + 1ms; t <= t0 + 1s; t += 1ms) {
+    const std::size_t n = fanout.run_due(t, 0);
+    most = std::max(most, n);
+    total += n;
+  }
+  BOOST_TEST_MESSAGE("1 s of 3005 instruments at 10/s: " << total << " ticks, at most " << most
+                                                         << " in one pass");
+  BOOST_TEST((total >= 30000u && total <= 30100u));  // 3005 × 10 (+ 1 for a phase of 0)
+  BOOST_TEST(most <= 120u);
+}
+
 BOOST_AUTO_TEST_CASE(falling_behind_slips_instead_of_bursting) {
   tick_fanout fanout(1, 100);  // at most 10 ticks (100 ms) per instrument at once
   recording_connection a(1);
@@ -213,6 +244,7 @@ BOOST_AUTO_TEST_CASE(rate_zero_never_ticks_on_its_own) {
 }
 
 BOOST_AUTO_TEST_CASE(pass_interval_is_clamped) {
+  // With nothing active, the interval of one instrument.
   BOOST_TEST((tick_fanout(1, 10).pass_interval() == std::chrono::steady_clock::duration(50ms)));
   BOOST_TEST((tick_fanout(1, 100).pass_interval() == std::chrono::steady_clock::duration(10ms)));
   BOOST_TEST((tick_fanout(1, 1e6).pass_interval() == std::chrono::steady_clock::duration(1ms)));
