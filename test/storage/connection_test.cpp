@@ -59,6 +59,13 @@ bool rpush(connection& c, storage::source_id src, const std::string& key, std::u
   });
 }
 
+// An outage bound that holds exactly `n` rpush() requests (all the same size).
+std::size_t bound_for_rpushes(std::size_t n) {
+  std::string one;
+  storage::append_command(one, "RPUSH", "list:O", seq_text(1));
+  return n * (one.size() + storage::request_queue::request_overhead);
+}
+
 std::vector<std::uint64_t> list_numbers(redis_client& client, const std::string& key) {
   std::vector<std::uint64_t> out;
   for (const std::string& s : client.strings({"LRANGE", key, "0", "-1"})) {
@@ -349,13 +356,8 @@ BOOST_FIXTURE_TEST_CASE(overflow_drops_the_oldest_and_counts_them, fixture) {
   redis_server server;
   server.kill();  // down from the start: everything waits in the outage buffer
   auto o = options_for(server.url());
-  const std::size_t request_size = [] {
-    std::string s;
-    storage::append_command(s, "RPUSH", "list:O", seq_text(1));
-    return s.size();
-  }();
   constexpr std::size_t fits = 25;
-  o.buffer_limit_bytes = fits * (request_size + storage::request_queue::request_overhead);
+  o.buffer_limit_bytes = bound_for_rpushes(fits);
   connection conn(io.get_executor(), o);
   const auto src = conn.add_source("lists");
   conn.start();
@@ -662,13 +664,8 @@ BOOST_FIXTURE_TEST_CASE(in_flight_publishes_are_discarded_apart_from_bound_drops
   log_capture logged;
   redis_server server;
   auto o = options_for(server.url());
-  const std::size_t request_size = [] {
-    std::string s;
-    storage::append_command(s, "RPUSH", "list:B", seq_text(1));
-    return s.size();
-  }();
   constexpr std::size_t fits = 25;
-  o.buffer_limit_bytes = fits * (request_size + storage::request_queue::request_overhead);
+  o.buffer_limit_bytes = bound_for_rpushes(fits);  // list:B has the size of list:O
   o.request_timeout = 30s;  // the kill, not the deadline, ends the session
   connection conn(io.get_executor(), o);
   const auto pub = conn.add_source("pubsub");
