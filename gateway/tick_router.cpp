@@ -93,6 +93,7 @@ tick_router::tick_router(const config& cfg, const protocol::instrument_index& in
     divisors_[exchange_type] = divisor;
   }
   list_key_.reserve(128);
+  if (sinks_.candles != nullptr) candle_ids_.assign(instruments_.all().size(), candle_unset);
 }
 
 const std::string& tick_router::live_session(std::int64_t epoch_us) {
@@ -169,7 +170,10 @@ void tick_router::route(const protocol::tick& t, clock::time_point received,
       }
     }
     if (sinks_.candles != nullptr) {
-      sinks_.candles->update(instrument->symbol, records_.event_time_ms(), records_.ltp(), t.volume);
+      // The instrument is one of instruments_.all(): its index keys the id.
+      auto& id = candle_ids_[static_cast<std::size_t>(instrument - instruments_.all().data())];
+      if (id == candle_unset) id = sinks_.candles->intern(instrument->symbol);
+      sinks_.candles->update(id, records_.event_time_ms(), records_.ltp(), t.volume);
     }
   }
   ++stats_.routed[mode_index][slot];

@@ -116,6 +116,11 @@ private:
   std::string list_key_;
   router_stats stats_;
   std::set<std::string> logged_unknown_;
+  // Per instrument (index into instruments_.all()): its candle symbol id,
+  // made on its first tick; candle_unset before.
+  static constexpr storage::candle_sink::symbol_id candle_unset =
+      storage::candle_sink::no_symbol - 1;
+  std::vector<storage::candle_sink::symbol_id> candle_ids_;
   // Live session name cache: valid for [session_from_us_, session_until_us_).
   std::string session_name_;
   std::int64_t session_from_us_ = 0;

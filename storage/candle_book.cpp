@@ -25,15 +25,19 @@ std::string candle_book::timeframe_label(std::chrono::seconds tf) {
   return std::to_string(s) + "s";
 }
 
-candle_book::update_result candle_book::update(std::string_view symbol, std::int64_t epoch_ms,
-                                               double price, std::int64_t cumulative_volume,
+candle_book::symbol_id candle_book::intern(std::string_view symbol) {
+  if (const auto it = ids_.find(symbol); it != ids_.end()) return it->second;
+  const auto id = static_cast<symbol_id>(states_.size());
+  ids_.emplace(std::string(symbol), id);
+  names_.emplace_back(symbol);
+  states_.emplace_back().slots.resize(tf_.size());
+  return id;
+}
+
+candle_book::update_result candle_book::update(symbol_id id, std::int64_t epoch_ms, double price,
+                                               std::int64_t cumulative_volume,
                                                clock::time_point now) {
-  auto it = symbols_.find(symbol);
-  if (it == symbols_.end()) {
-    it = symbols_.emplace(std::string(symbol), symbol_state{}).first;
-    it->second.slots.resize(tf_.size());
-  }
-  symbol_state& st = it->second;
+  symbol_state& st = states_[id];
 
   std::int64_t delta = 0;
   if (st.last_volume < 0) {
@@ -56,7 +60,7 @@ candle_book::update_result candle_book::update(std::string_view symbol, std::int
     const std::int64_t start = period_start(t, tf_[i].count(), offset_);
     if (!s.valid || start > s.c.start) {
       if (s.valid && s.dirty) {
-        closed_.push_back({&it->first, i, s.c});
+        closed_.push_back({id, i, s.c});
         result.period_closed = true;
       }
       s.c = candle{start, price, price, price, price, delta, 1};
@@ -78,60 +82,71 @@ candle_book::update_result candle_book::update(std::string_view symbol, std::int
   if (result.applied && !st.queued) {
     st.queued = true;
     st.dirty_since = now;
-    dirty_.push_back({&it->first, &st});
+    dirty_.push_back(id);
   }
   return result;
 }
 
 bool candle_book::flush_due(clock::time_point now) const noexcept {
-  return !closed_.empty() || (!dirty_.empty() && due(*dirty_[0].second, now));
+  return !closed_.empty() || (!dirty_.empty() && due(states_[dirty_[0]], now));
 }
 
 candle_book::clock::time_point candle_book::next_flush() const noexcept {
   if (!closed_.empty()) return clock::time_point{};
   if (dirty_.empty()) return clock::time_point::max();
-  return dirty_[0].second->dirty_since + interval_;
+  return states_[dirty_[0]].dirty_since + interval_;
 }
 
 void candle_book::flush_closed(const visitor& visit) {
-  for (const closed_candle& c : closed_) visit(*c.symbol, c.timeframe, c.c, true);
+  // A tick closes its symbol's periods together: consecutive entries of one
+  // symbol go to the visitor as one call.
+  for (std::size_t i = 0; i < closed_.size();) {
+    const symbol_id id = closed_[i].symbol;
+    scratch_.clear();
+    for (; i < closed_.size() && closed_[i].symbol == id; ++i) {
+      scratch_.push_back({closed_[i].timeframe, closed_[i].c, true});
+    }
+    visit(names_[id], scratch_);
+  }
   closed_.clear();
 }
 
-void candle_book::write_symbol(const dirty_entry& e, const visitor& visit) {
-  symbol_state& st = *e.second;
+void candle_book::write_symbol(symbol_id id, const visitor& visit) {
+  symbol_state& st = states_[id];
+  scratch_.clear();
   for (std::size_t i = 0; i < st.slots.size(); ++i) {
     slot& s = st.slots[i];
     if (!s.dirty) continue;
     s.dirty = false;
-    visit(*e.first, i, s.c, false);
+    scratch_.push_back({i, s.c, false});
   }
   st.queued = false;
+  if (!scratch_.empty()) visit(names_[id], scratch_);
 }
 
 void candle_book::flush_due_changes(clock::time_point now, const visitor& visit) {
   flush_closed(visit);
   // Queued in the order they changed: the due ones are a prefix.
-  while (!dirty_.empty() && due(*dirty_[0].second, now)) {
-    const dirty_entry e = dirty_[0];
+  while (!dirty_.empty() && due(states_[dirty_[0]], now)) {
+    const symbol_id id = dirty_[0];
     dirty_.pop_front();
-    write_symbol(e, visit);
+    write_symbol(id, visit);
   }
 }
 
 void candle_book::flush_changed(clock::time_point, const visitor& visit) {
   flush_closed(visit);
   while (!dirty_.empty()) {
-    const dirty_entry e = dirty_[0];
+    const symbol_id id = dirty_[0];
     dirty_.pop_front();
-    write_symbol(e, visit);
+    write_symbol(id, visit);
   }
 }
 
 const candle* candle_book::current(std::string_view symbol, std::size_t timeframe) const {
-  const auto it = symbols_.find(symbol);
-  if (it == symbols_.end() || timeframe >= it->second.slots.size()) return nullptr;
-  const slot& s = it->second.slots[timeframe];
+  const auto it = ids_.find(symbol);
+  if (it == ids_.end() || timeframe >= states_[it->second].slots.size()) return nullptr;
+  const slot& s = states_[it->second].slots[timeframe];
   return s.valid ? &s.c : nullptr;
 }
 

@@ -10,6 +10,11 @@
 // A plain object — no I/O, no clock of its own — so rolling, alignment and
 // cadence are unit-tested with made-up times.
 //
+// Symbols are interned: intern() gives a dense id once, and update(id, …)
+// costs no string hashing (the router keeps the id per instrument). A flush
+// hands a symbol's candles to the visitor together, so the sink writes them
+// as one request.
+//
 // Periods are aligned in the wall clock of `utc_offset` (IST by default): a
 // 1h candle starts at 09:00 IST, not at 09:30 IST (= 04:00 UTC). A candle is
 // identified by the epoch seconds of its period start.
@@ -27,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,11 +60,16 @@ public:
     std::vector<std::chrono::seconds> timeframes{
         std::chrono::seconds(60), std::chrono::seconds(300), std::chrono::seconds(900)};
     std::chrono::seconds utc_offset{19800};  // IST, +05:30
-    std::chrono::milliseconds flush_interval{250};
+    std::chrono::milliseconds flush_interval{1000};
   };
 
   // Precondition: every timeframe > 0.
   explicit candle_book(options opts);
+
+  using symbol_id = std::uint32_t;
+  // The symbol's id, made on first sight (ids count up from 0 and stay valid).
+  symbol_id intern(std::string_view symbol);
+  std::string_view symbol_name(symbol_id id) const noexcept { return names_[id]; }
 
   struct update_result {
     bool applied = false;        // the tick changed at least one candle
@@ -66,8 +77,12 @@ public:
   };
   // One trade print: exchange time (epoch ms), price, cumulative day volume;
   // `now`: when it arrived (the change is due flush_interval later).
-  update_result update(std::string_view symbol, std::int64_t epoch_ms, double price,
+  update_result update(symbol_id id, std::int64_t epoch_ms, double price,
                        std::int64_t cumulative_volume, clock::time_point now = {});
+  update_result update(std::string_view symbol, std::int64_t epoch_ms, double price,
+                       std::int64_t cumulative_volume, clock::time_point now = {}) {
+    return update(intern(symbol), epoch_ms, price, cumulative_volume, now);
+  }
 
   // Flush policy.
   bool has_changes() const noexcept { return !closed_.empty() || !dirty_.empty(); }
@@ -79,8 +94,14 @@ public:
   // nothing waits).
   clock::time_point next_flush() const noexcept;
 
-  // visit(symbol, timeframe index, candle, closed) for each candle to write.
-  using visitor = std::function<void(std::string_view, std::size_t, const candle&, bool)>;
+  struct candle_write {
+    std::size_t timeframe;  // index into timeframes()
+    candle c;
+    bool closed;  // its period has ended: final
+  };
+  // visit(symbol, candles): one call per symbol with every candle of it to
+  // write now (a symbol's closed candles from one tick, or its changed ones).
+  using visitor = std::function<void(std::string_view, std::span<const candle_write>)>;
   // Closed candles only, in the order their periods closed; does not move
   // the cadence.
   void flush_closed(const visitor& visit);
@@ -94,7 +115,7 @@ public:
   // The candle in progress, or nullptr.
   const candle* current(std::string_view symbol, std::size_t timeframe) const;
   std::uint64_t late_ticks() const noexcept { return late_ticks_; }
-  std::size_t symbols() const noexcept { return symbols_.size(); }
+  std::size_t symbols() const noexcept { return states_.size(); }
 
   // Start of the period holding epoch second `t`: floor((t + offset) / tf) * tf - offset.
   static std::int64_t period_start(std::int64_t t, std::int64_t tf, std::int64_t offset) noexcept;
@@ -115,7 +136,7 @@ private:
     clock::time_point dirty_since{};  // the first change not yet written
   };
   struct closed_candle {
-    const std::string* symbol;  // key in symbols_ (stable)
+    symbol_id symbol;
     std::size_t timeframe;
     candle c;
   };
@@ -126,19 +147,20 @@ private:
     }
   };
 
-  using dirty_entry = std::pair<const std::string*, symbol_state*>;
-
   bool due(const symbol_state& st, clock::time_point now) const noexcept {
     return now - st.dirty_since >= interval_;
   }
-  void write_symbol(const dirty_entry& e, const visitor& visit);
+  void write_symbol(symbol_id id, const visitor& visit);
 
   std::vector<std::chrono::seconds> tf_;
   std::int64_t offset_;
   clock::duration interval_;
-  std::unordered_map<std::string, symbol_state, string_hash, std::equal_to<>> symbols_;
-  ring_buffer<dirty_entry> dirty_;  // symbols with unwritten changes, oldest change first
+  std::unordered_map<std::string, symbol_id, string_hash, std::equal_to<>> ids_;
+  std::vector<std::string> names_;     // by id
+  std::vector<symbol_state> states_;   // by id
+  ring_buffer<symbol_id> dirty_;       // symbols with unwritten changes, oldest change first
   std::vector<closed_candle> closed_;
+  std::vector<candle_write> scratch_;  // one symbol's candles for the visitor
   std::uint64_t late_ticks_ = 0;
 };
 

@@ -226,22 +226,27 @@ candle_sink::~candle_sink() {
   if (timer_) timer_->cancel();
 }
 
-void candle_sink::update(std::string_view symbol, std::int64_t epoch_ms, double price,
+candle_sink::symbol_id candle_sink::intern(std::string_view symbol) {
+  if (conn_ == nullptr || symbol.empty()) return no_symbol;
+  return book_.intern(symbol);
+}
+
+void candle_sink::update(symbol_id id, std::int64_t epoch_ms, double price,
                          std::int64_t cumulative_volume) {
   if (conn_ == nullptr) return;
-  if (symbol.empty() || !std::isfinite(price)) {
+  if (id == no_symbol || !std::isfinite(price)) {
     ++rejected_;
     return;
   }
   ++records_;
   const auto now = clock::now();
-  const auto result = book_.update(symbol, epoch_ms, price, cumulative_volume, now);
+  const auto result = book_.update(id, epoch_ms, price, cumulative_volume, now);
   if (!result.applied) return;
   if (result.period_closed) {
     // The closed candle is final: write it now, on its own, without moving
     // the cadence of the candles still in progress.
-    book_.flush_closed([this](std::string_view s, std::size_t tf, const candle& c, bool) {
-      write_candle(s, tf, c);
+    book_.flush_closed([this, now](std::string_view s, std::span<const candle_book::candle_write> w) {
+      write_candles(s, w, now);
     });
   }
   // The symbols that fell due are written with this tick's commands: with
@@ -253,14 +258,18 @@ void candle_sink::update(std::string_view symbol, std::int64_t epoch_ms, double 
 void candle_sink::flush() {
   if (conn_ == nullptr || !book_.has_changes()) return;
   ++flushes_;
-  book_.flush_changed(clock::now(), [this](std::string_view s, std::size_t tf, const candle& c,
-                                           bool) { write_candle(s, tf, c); });
+  const auto now = clock::now();
+  book_.flush_changed(now, [this, now](std::string_view s,
+                                       std::span<const candle_book::candle_write> w) {
+    write_candles(s, w, now);
+  });
 }
 
 void candle_sink::flush_due(clock::time_point now) {
   ++flushes_;
-  book_.flush_due_changes(now, [this](std::string_view s, std::size_t tf, const candle& c, bool) {
-    write_candle(s, tf, c);
+  book_.flush_due_changes(now, [this, now](std::string_view s,
+                                           std::span<const candle_book::candle_write> w) {
+    write_candles(s, w, now);
   });
 }
 
@@ -282,18 +291,25 @@ void candle_sink::arm_timer(clock::time_point now) {
   });
 }
 
-void candle_sink::write_candle(std::string_view symbol, std::size_t timeframe, const candle& c) {
-  key_.assign(opt_.key_prefix);
-  key_.append(symbol);
-  key_.push_back(':');
-  key_.append(labels_[timeframe]);
-  key_.push_back(':');
-  key_.append(resp_arg(c.start).view());
+// One request: HSET (+ EXPIRE) per candle of the symbol.
+void candle_sink::write_candles(std::string_view symbol,
+                                std::span<const candle_book::candle_write> candles,
+                                clock::time_point origin) {
   const bool expire = opt_.ttl.has_value();
-  conn_->send(source_, request_kind::durable, expire ? 2 : 1, clock::now(), [&](std::string& out) {
-    append_command(out, "HSET", key_, "open", c.open, "high", c.high, "low", c.low, "close",
-                   c.close, "volume", c.volume, "ticks", c.ticks, "start", c.start);
-    if (expire) append_command(out, "EXPIRE", key_, ttl_text_);
+  const auto commands = static_cast<std::uint32_t>(candles.size() * (expire ? 2 : 1));
+  conn_->send(source_, request_kind::durable, commands, origin, [&](std::string& out) {
+    for (const auto& w : candles) {
+      const candle& c = w.c;
+      key_.assign(opt_.key_prefix);
+      key_.append(symbol);
+      key_.push_back(':');
+      key_.append(labels_[w.timeframe]);
+      key_.push_back(':');
+      key_.append(resp_arg(c.start).view());
+      append_command(out, "HSET", key_, "open", c.open, "high", c.high, "low", c.low, "close",
+                     c.close, "volume", c.volume, "ticks", c.ticks, "start", c.start);
+      if (expire) append_command(out, "EXPIRE", key_, ttl_text_);
+    }
   });
 }
 

@@ -28,16 +28,18 @@ struct written {
 
 std::vector<written> collect_changed(candle_book& book, candle_book::clock::time_point now) {
   std::vector<written> out;
-  book.flush_changed(now, [&](std::string_view s, std::size_t tf, const candle& c, bool closed) {
-    out.push_back({std::string(s), tf, c, closed});
+  book.flush_changed(now, [&](std::string_view s, std::span<const candle_book::candle_write> w) {
+    for (const auto& x : w) out.push_back({std::string(s), x.timeframe, x.c, x.closed});
   });
   return out;
 }
 
 std::vector<written> collect_due(candle_book& book, candle_book::clock::time_point now) {
   std::vector<written> out;
-  book.flush_due_changes(now, [&](std::string_view s, std::size_t tf, const candle& c,
-                                  bool closed) { out.push_back({std::string(s), tf, c, closed}); });
+  book.flush_due_changes(now, [&](std::string_view s,
+                                  std::span<const candle_book::candle_write> w) {
+    for (const auto& x : w) out.push_back({std::string(s), x.timeframe, x.c, x.closed});
+  });
   return out;
 }
 
@@ -103,8 +105,8 @@ BOOST_AUTO_TEST_CASE(rolls_ohlcv_and_closes_periods) {
   BOOST_TEST(r.period_closed);
   BOOST_TEST(book.has_closed());
   std::vector<written> closed;
-  book.flush_closed([&](std::string_view s, std::size_t tf, const candle& c, bool is_closed) {
-    closed.push_back({std::string(s), tf, c, is_closed});
+  book.flush_closed([&](std::string_view s, std::span<const candle_book::candle_write> w) {
+    for (const auto& x : w) closed.push_back({std::string(s), x.timeframe, x.c, x.closed});
   });
   BOOST_REQUIRE_EQUAL(closed.size(), 1u);
   BOOST_TEST(closed[0].symbol == "TCS");
@@ -250,6 +252,47 @@ BOOST_AUTO_TEST_CASE(a_clean_candle_closing_needs_no_write) {
   const auto r = book.update("A", ms + 60000, 2, 0);
   BOOST_TEST(!r.period_closed);  // its final state is already written
   BOOST_TEST(!book.has_closed());
+}
+
+BOOST_AUTO_TEST_CASE(interned_ids_are_dense_and_update_like_the_symbol) {
+  candle_book book({{60s, 300s}, 19800s, 250ms});
+  const auto tcs = book.intern("TCS");
+  const auto infy = book.intern("INFY");
+  BOOST_TEST(tcs == 0u);
+  BOOST_TEST(infy == 1u);
+  BOOST_TEST(book.intern("TCS") == tcs);
+  BOOST_TEST(book.symbol_name(infy) == "INFY");
+  const std::int64_t ms = open_0915 * 1000;
+  book.update(tcs, ms, 100, 1000);
+  book.update("TCS", ms + 1000, 104, 1200);  // the same symbol by name
+  BOOST_TEST(book.symbols() == 2u);
+  BOOST_TEST((*book.current("TCS", 0) == candle{open_0915, 100, 104, 100, 104, 200, 2}));
+  BOOST_TEST(book.current("INFY", 0) == nullptr);  // interned, never ticked
+}
+
+BOOST_AUTO_TEST_CASE(a_symbols_candles_reach_the_visitor_together) {
+  candle_book book({{60s, 300s, 900s}, 19800s, 250ms});
+  const std::int64_t ms = open_0915 * 1000;
+  book.update("TCS", ms, 100, 1000);
+  book.update("INFY", ms, 200, 1000);
+  std::vector<std::pair<std::string, std::size_t>> calls;
+  book.flush_changed({}, [&](std::string_view s, std::span<const candle_book::candle_write> w) {
+    calls.emplace_back(std::string(s), w.size());
+  });
+  const std::vector<std::pair<std::string, std::size_t>> expected{{"TCS", 3}, {"INFY", 3}};
+  BOOST_TEST((calls == expected));
+  // A change not yet written, then 09:30 starts a new 1m, 5m and 15m
+  // period: TCS's three 09:15 candles close on one tick and reach the
+  // visitor in one call.
+  book.update("TCS", ms + 1000, 102, 1050);
+  book.update("TCS", ms + 15 * 60 * 1000, 101, 1100);
+  calls.clear();
+  book.flush_closed([&](std::string_view s, std::span<const candle_book::candle_write> w) {
+    calls.emplace_back(std::string(s), w.size());
+    for (const auto& x : w) BOOST_TEST(x.closed);
+  });
+  const std::vector<std::pair<std::string, std::size_t>> closed{{"TCS", 3}};
+  BOOST_TEST((calls == closed));
 }
 
 }  // namespace

@@ -149,8 +149,17 @@ BOOST_FIXTURE_TEST_CASE(candles_are_ohlcv_hashes_with_ttl, fixture) {
   sink.update("TCS", ms + 1000, 3900.5, 10000);
   sink.update("TCS", ms + 2000, 3910.25, 10100);
   sink.update("TCS", ms + 3000, 3895, 10250);
-  sink.update("TCS", ms + 4000, 3901.55, 10300);
+  sink.update(sink.intern("TCS"), ms + 4000, 3901.55, 10300);  // by id: the router's way
+  const auto requests_before = sink.target()->stats().requests;
   sink.flush();
+  // The symbol's three candles (HSET + EXPIRE each) are one request.
+  BOOST_TEST(sink.target()->stats().requests - requests_before == 1u);
+  BOOST_TEST(sink.stats().commands == 6u);
+  // An empty symbol has no id; a tick for it is refused, not written.
+  BOOST_TEST(sink.intern("") == storage::candle_sink::no_symbol);
+  sink.update(sink.intern(""), ms + 4000, 1.0, 1);
+  BOOST_TEST(sink.stats().rejected == 1u);
+  BOOST_TEST(sink.stats().records == 4u);
   wait_settled();
   redis_client client(server.url());
   for (const char* tf : {"1m", "5m", "15m"}) {
