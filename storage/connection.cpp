@@ -39,6 +39,9 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr int max_coalescing_yields = 16;
 constexpr std::string_view component = "redis";
+// Drops past the bound: at most one log line per interval, and every drop in
+// a line at most one interval after it happened.
+constexpr auto drop_log_interval = std::chrono::seconds(5);
 
 std::uint64_t micros(clock::duration d) noexcept {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -145,7 +148,8 @@ public:
   bool commit_request(std::size_t mark, request_kind kind, std::uint32_t commands, source_id source,
                       clock::time_point origin);
   void refuse(source_id source, std::uint32_t commands) noexcept {
-    queue_.count_rejected(source, commands);
+    queue_.count_refused(source, commands,
+                         stopped_ || draining_ ? loss_cause::shutdown : loss_cause::disconnect);
     refresh_gauges();
   }
 
@@ -203,6 +207,7 @@ private:
   void log_error_reply(source_id source);
   void log_connect_failure(error_code ec, std::chrono::milliseconds retry_in);
   void log_bound_drops(bool force);
+  void arm_drop_log_timer();
 
   asio::any_io_executor ex_;
   backoff backoff_;
@@ -210,6 +215,8 @@ private:
   error_code tls_error_;
   asio::steady_timer wake_writer_;
   asio::steady_timer retry_timer_;
+  asio::steady_timer drop_log_timer_;  // logs drops the rate limit held back
+  bool drop_log_armed_ = false;
   std::vector<asio::const_buffer> write_buffers_;
   std::size_t max_write_;
   bool writer_waiting_ = false;
@@ -257,7 +264,8 @@ private:
   std::uint64_t suppressed_error_logs_ = 0;
   std::uint64_t failures_in_a_row_ = 0;
   clock::time_point last_failure_log_{};
-  // Commands dropped past the outage bound: logged at most every 5 s.
+  // Commands dropped past the outage bound: logged at most every
+  // drop_log_interval, and at most that long after the drop.
   clock::time_point last_drop_log_{};
   std::uint64_t drop_logged_commands_ = 0;  // queue_.dropped_commands() at the last log
   std::uint64_t drop_logged_bytes_ = 0;     // queue_.dropped_bytes() at the last log
@@ -271,6 +279,7 @@ connection::impl::impl(asio::any_io_executor ex, connection_options options)
       backoff_(opt_.backoff_initial, opt_.backoff_max),
       wake_writer_(ex_),
       retry_timer_(ex_),
+      drop_log_timer_(ex_),
       max_write_(opt_.max_write_bytes != 0
                      ? opt_.max_write_bytes
                      : std::clamp<std::size_t>(opt_.buffer_limit_bytes / 4, 16384, 4u << 20)),
@@ -328,15 +337,17 @@ void connection::impl::stop() {
   stopped_ = true;
   draining_ = true;
   log_bound_drops(true);
+  drop_log_timer_.cancel();
   end_session(asio::error::operation_aborted, "stopped");
   retry_timer_.cancel();
-  const auto dropped_before = queue_.dropped_commands();
+  const auto abandoned_before = queue_.abandoned_commands();
   queue_.clear([this](std::uint64_t token) { complete_waiter(token, errc::stopped); });
   connected_ = false;
   refresh_gauges();
   check_flush_waiters();
   log::info(component, "stopped",
-            {{"url", redacted_}, {"dropped_commands", queue_.dropped_commands() - dropped_before}});
+            {{"url", redacted_},
+             {"abandoned_commands", queue_.abandoned_commands() - abandoned_before}});
 }
 
 asio::awaitable<bool> connection::impl::drain(std::chrono::milliseconds bound) {
@@ -382,6 +393,8 @@ void connection::impl::refresh_gauges() noexcept {
   stats_.in_flight_commands = queue_.sent_commands();
   stats_.dropped_commands = queue_.dropped_commands();
   stats_.dropped_bytes = queue_.dropped_bytes();
+  stats_.discarded_commands = queue_.discarded_commands();
+  stats_.abandoned_commands = queue_.abandoned_commands();
   stats_.connected = connected_;
 }
 
@@ -434,10 +447,14 @@ asio::awaitable<void> connection::impl::run() {
   }
 }
 
+// dropped_bytes grows with every drop past the bound and with nothing else.
 void connection::impl::log_bound_drops(bool force) {
   const auto now = clock::now();
   if (queue_.dropped_bytes() == drop_logged_bytes_) return;
-  if (!force && last_drop_log_ != clock::time_point{} && now - last_drop_log_ < 5s) return;
+  if (!force && last_drop_log_ != clock::time_point{} && now - last_drop_log_ < drop_log_interval) {
+    arm_drop_log_timer();  // held back: log them when the interval is over
+    return;
+  }
   log::error(component, "outage buffer full: oldest commands dropped",
              {{"url", redacted_},
               {"dropped_commands_since_last_log", queue_.dropped_commands() - drop_logged_commands_},
@@ -449,6 +466,16 @@ void connection::impl::log_bound_drops(bool force) {
   last_drop_log_ = now;
   drop_logged_commands_ = queue_.dropped_commands();
   drop_logged_bytes_ = queue_.dropped_bytes();
+}
+
+void connection::impl::arm_drop_log_timer() {
+  if (drop_log_armed_ || stopped_) return;
+  drop_log_armed_ = true;
+  drop_log_timer_.expires_at(last_drop_log_ + drop_log_interval);
+  drop_log_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    self->drop_log_armed_ = false;
+    if (!ec && !self->stopped_) self->log_bound_drops(false);
+  });
 }
 
 void connection::impl::log_connect_failure(error_code ec, std::chrono::milliseconds retry_in) {
@@ -576,8 +603,10 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
 
   connected_ = false;
   ++stats_.disconnects;
+  const auto discarded_before = queue_.discarded_commands();
   const std::size_t replay =
       queue_.rewind([this](std::uint64_t token) { complete_waiter(token, errc::connection_lost); });
+  const auto discarded = queue_.discarded_commands() - discarded_before;
   stats_.replayed_commands += replay;
   // An outage from here on: what the backlog held past the outage bound
   // goes now, oldest first, and is counted and logged.
@@ -591,6 +620,14 @@ asio::awaitable<error_code> connection::impl::run_established(Stream& stream,
                {"reason", session_reason_.empty() ? session_error_.message() : session_reason_},
                {"unacknowledged_commands", replay},
                {"buffered_bytes", queue_.held_bytes()}});
+    if (discarded != 0) {
+      log::warn(component,
+                "fire-and-forget commands discarded at the disconnect: pub/sub messages in "
+                "flight are lost by design, never replayed",
+                {{"url", redacted_},
+                 {"discarded_commands", discarded},
+                 {"discarded_commands_total", queue_.discarded_commands()}});
+    }
   }
   co_return session_error_ ? session_error_ : make_error_code(errc::connection_lost);
 }

@@ -92,9 +92,16 @@ struct connection_stats {
   std::uint64_t replies = 0;        // replies matched to requests
   std::uint64_t error_replies = 0;  // of which Redis errors (-ERR, -WRONGTYPE, …)
   std::uint64_t push_frames = 0;    // RESP3 out-of-band frames, ignored
-  std::uint64_t dropped_commands =
-      0;  // never delivered: bound, refused, fire-and-forget while down
-  std::uint64_t dropped_bytes = 0;
+  // Commands lost, apart by cause (request_queue.hpp "Losses"); per
+  // producer, source_counters::dropped is their sum.
+  std::uint64_t dropped_commands = 0;  // past the byte bound only (logged at error level)
+  std::uint64_t dropped_bytes = 0;     // their bytes
+  // Fire-and-forget (PUBLISH) lost to a disconnect, by design: on the wire
+  // or queued when the connection dropped (logged once per disconnect), or
+  // sent while it was down.
+  std::uint64_t discarded_commands = 0;
+  // Lost to shutdown: sent once stopping, or still queued at stop().
+  std::uint64_t abandoned_commands = 0;
   std::uint64_t replayed_commands = 0;  // written again after a reconnect
   std::uint64_t connects = 0;           // successful handshakes
   std::uint64_t reconnects = 0;         // successful handshakes after the first
@@ -131,7 +138,7 @@ public:
   // The first half of drain(): from now on send() and exec() refuse new
   // requests; queued ones are still written.
   void stop_accepting() noexcept;
-  // Closes the connection; whatever is still queued is counted as dropped
+  // Closes the connection; whatever is still queued is counted as abandoned
   // and pending exec() calls fail with errc::stopped.
   void stop();
 
@@ -169,11 +176,12 @@ public:
   //   conn.send(src, request_kind::durable, 1, origin,
   //             [&](std::string& out) { append_command(out, "SET", key, value); });
   // Never waits and never throws on Redis state. kind is durable (replayed
-  // until acknowledged) or fire_and_forget (dropped while the connection is
+  // until acknowledged) or fire_and_forget (discarded while the connection is
   // down). `origin` (e.g. when the frame was received) feeds origin_to_ack().
-  // Returns false when the request was not queued — stopped or draining,
-  // fire-and-forget while down, or larger than the bound — and counts it as
-  // dropped; `encode` is then not called unless it was too large.
+  // Returns false when the request was not queued — stopped or draining
+  // (counted as abandoned), fire-and-forget while down (discarded), or larger
+  // than the bound (dropped); `encode` is then not called unless it was too
+  // large.
   template <class Encode>
   bool send(source_id source, request_kind kind, std::uint32_t commands, clock::time_point origin,
             Encode&& encode) {

@@ -52,9 +52,22 @@ void request_queue::seal_tail() {
   open_chunk();
 }
 
-void request_queue::count_rejected(source_id source, std::uint32_t commands) noexcept {
-  ++dropped_requests_;
-  dropped_commands_ += commands;
+void request_queue::count_refused(source_id source, std::uint32_t commands,
+                                  loss_cause why) noexcept {
+  count_loss(source, commands, 0, why);
+}
+
+void request_queue::count_loss(source_id source, std::uint32_t commands, std::uint64_t bytes,
+                               loss_cause why) noexcept {
+  switch (why) {
+    case loss_cause::bound:
+      ++dropped_requests_;
+      dropped_commands_ += commands;
+      dropped_bytes_ += bytes;
+      break;
+    case loss_cause::disconnect: discarded_commands_ += commands; break;
+    case loss_cause::shutdown: abandoned_commands_ += commands; break;
+  }
   sources_[source].dropped += commands;
 }
 
@@ -67,10 +80,7 @@ bool request_queue::commit(std::size_t mark, request_kind kind, std::uint32_t co
   sources_[source].commands += commands;
   if (size + request_overhead > limit_ || size > UINT32_MAX || mark > UINT32_MAX) {
     bytes.resize(mark);
-    ++dropped_requests_;
-    dropped_commands_ += commands;
-    dropped_bytes_ += size;
-    sources_[source].dropped += commands;
+    count_loss(source, commands, size, loss_cause::bound);
     return false;
   }
   request r;
@@ -107,15 +117,10 @@ void request_queue::release(request& r) {
   }
 }
 
-void request_queue::discard(request& r, bool count_dropped) {
+void request_queue::discard(request& r, std::optional<loss_cause> why) {
   release(r);
   r.st = state::discarded;
-  if (count_dropped) {
-    ++dropped_requests_;
-    dropped_commands_ += r.commands;
-    dropped_bytes_ += r.size;
-    sources_[r.source].dropped += r.commands;
-  }
+  if (why) count_loss(r.source, r.commands, r.size, *why);
 }
 
 void request_queue::set_limit(std::size_t limit_bytes) {
@@ -129,7 +134,7 @@ void request_queue::enforce_limit() {
     request& r = at(seq);
     const bool droppable = r.st == state::pending && (r.kind == request_kind::durable ||
                                                       r.kind == request_kind::fire_and_forget);
-    if (droppable) discard(r, true);
+    if (droppable) discard(r, loss_cause::bound);
     // Requests before `seq` are now sent, discarded or exempt (control,
     // health check): a later drop never needs to look at them again.
     if (r.st == state::discarded || !droppable) drop_cursor_ = seq + 1;

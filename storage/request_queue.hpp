@@ -17,6 +17,16 @@
 // not acknowledged is written again, in order, before anything newer; except
 // fire-and-forget, control and health-check requests, which are discarded.
 //
+// Losses, counted apart by cause (in commands; each also in the producer's
+// source_counters::dropped, which is their sum per producer):
+// - dropped: past the byte bound (below), the only loss a bigger bound
+//   prevents; dropped_requests/commands/bytes count nothing else.
+// - discarded: fire-and-forget (PUBLISH) requests on the wire or still
+//   queued when the connection dropped, and those refused while it was down
+//   (count_refused): pub/sub is fire-and-forget, never replayed, by design.
+// - abandoned: shutdown: refused once stopping, or still queued at clear().
+// Control and health-check requests are never counted as lost.
+//
 // Bound: held bytes are the encoded bytes plus request_overhead for every
 // pending or sent request. When a commit takes them past the limit, the
 // oldest pending durable or fire-and-forget requests are dropped (and
@@ -54,7 +64,16 @@ struct source_counters {
   std::uint64_t commands = 0;  // committed to the queue
   std::uint64_t acked = 0;     // replied to (error replies included)
   std::uint64_t errors = 0;    // error replies
-  std::uint64_t dropped = 0;   // never written, or written and lost, and not replayed
+  // Never delivered, whatever the cause: the sum of the producer's share of
+  // request_queue's dropped, discarded and abandoned commands.
+  std::uint64_t dropped = 0;
+};
+
+// Why a request was lost (see request_queue's header comment).
+enum class loss_cause : std::uint8_t {
+  bound,       // dropped past the byte bound
+  disconnect,  // fire-and-forget while the connection was (going) down
+  shutdown,    // refused once stopping, or still queued at clear()
 };
 
 class request_queue {
@@ -91,12 +110,13 @@ public:
   std::string& buffer() noexcept { return *chunks_.back().bytes; }
   // Records buffer()[mark, end) as one request of `commands` commands.
   // Returns false when it was not queued because it alone exceeds the bound
-  // (its bytes are removed and it is counted as dropped). May drop older
-  // requests to honour the bound.
+  // (its bytes are removed and it is counted as dropped, a bound loss). May
+  // drop older requests to honour the bound.
   bool commit(std::size_t mark, request_kind kind, std::uint32_t commands, source_id source,
               clock::time_point origin, std::uint64_t token = 0);
-  // Counts a request the connection refused before encoding it.
-  void count_rejected(source_id source, std::uint32_t commands) noexcept;
+  // Counts a request the connection refused before encoding it: `why` is
+  // disconnect (fire-and-forget while down) or shutdown (stopping).
+  void count_refused(source_id source, std::uint32_t commands, loss_cause why) noexcept;
 
   // --- Writer ------------------------------------------------------------
   bool has_pending() const noexcept;
@@ -121,12 +141,14 @@ public:
   // --- Connection events -------------------------------------------------
   // The connection dropped: every sent durable request becomes pending again
   // (replayed first, in order); fire-and-forget, control and health-check
-  // requests are discarded, calling on_control(token) for each control one.
+  // requests are discarded, calling on_control(token) for each control one;
+  // the fire-and-forget ones count as discarded (loss_cause::disconnect).
   // Returns the number of durable commands that will be written again.
   // Precondition: no write in progress (write_done() was called).
   template <class OnControl>
   std::size_t rewind(OnControl&& on_control);
-  // Discards everything (stop). Durable and fire-and-forget requests count as dropped.
+  // Discards everything (stop). Durable and fire-and-forget requests count as
+  // abandoned (loss_cause::shutdown).
   template <class OnControl>
   void clear(OnControl&& on_control);
 
@@ -149,9 +171,14 @@ public:
   void set_limit(std::size_t limit_bytes);
   // When the oldest request still waiting for a reply was written.
   std::optional<clock::time_point> oldest_sent_at() const noexcept;
+  // Lost past the byte bound only.
   std::uint64_t dropped_requests() const noexcept { return dropped_requests_; }
   std::uint64_t dropped_commands() const noexcept { return dropped_commands_; }
   std::uint64_t dropped_bytes() const noexcept { return dropped_bytes_; }
+  // Fire-and-forget lost to a disconnect (in flight, queued, or refused while down).
+  std::uint64_t discarded_commands() const noexcept { return discarded_commands_; }
+  // Lost to shutdown (refused once stopping, or still queued at clear()).
+  std::uint64_t abandoned_commands() const noexcept { return abandoned_commands_; }
   // Memory held by chunks (open, sealed and free), for tests and /stats.
   std::size_t chunk_bytes_allocated() const noexcept;
 
@@ -189,7 +216,10 @@ private:
   void seal_tail();
   // Stops holding the request's bytes (acknowledged or discarded).
   void release(request& r);
-  void discard(request& r, bool count_dropped);
+  // Stops holding the request and counts it lost for `why` (none: not a loss).
+  void discard(request& r, std::optional<loss_cause> why);
+  void count_loss(source_id source, std::uint32_t commands, std::uint64_t bytes,
+                  loss_cause why) noexcept;
   void enforce_limit();
   void trim_head() noexcept;
   void release_chunks();
@@ -223,6 +253,8 @@ private:
   std::uint64_t dropped_requests_ = 0;
   std::uint64_t dropped_commands_ = 0;
   std::uint64_t dropped_bytes_ = 0;
+  std::uint64_t discarded_commands_ = 0;
+  std::uint64_t abandoned_commands_ = 0;
   std::vector<source_counters> sources_;
 };
 
@@ -245,7 +277,9 @@ std::size_t request_queue::rewind(OnControl&& on_control) {
     if (r.st == state::sent) sent_commands_ -= r.commands;
     const std::uint64_t token = r.token;
     const bool control = r.kind == request_kind::control;
-    discard(r, r.kind == request_kind::fire_and_forget);
+    discard(r, r.kind == request_kind::fire_and_forget
+                   ? std::optional<loss_cause>(loss_cause::disconnect)
+                   : std::nullopt);
     if (control) on_control(token);
   }
   next_send_ = head_seq_;
@@ -263,7 +297,9 @@ void request_queue::clear(OnControl&& on_control) {
     if (r.st == state::sent) sent_commands_ -= r.commands;
     const std::uint64_t token = r.token;
     const bool control = r.kind == request_kind::control;
-    discard(r, r.kind == request_kind::durable || r.kind == request_kind::fire_and_forget);
+    discard(r, r.kind == request_kind::durable || r.kind == request_kind::fire_and_forget
+                   ? std::optional<loss_cause>(loss_cause::shutdown)
+                   : std::nullopt);
     if (control) on_control(token);
   }
   next_send_ = end_seq();

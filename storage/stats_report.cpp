@@ -73,10 +73,17 @@ const std::vector<counter>& connection_families() {
       {"tickgate_redis_push_frames_total", "counter", "RESP3 push frames ignored",
        [](const connection& c) { return c.stats().push_frames; }},
       {"tickgate_redis_dropped_commands_total", "counter",
-       "Commands never delivered (outage bound, refused, pub/sub while down)",
+       "Commands dropped past the outage or backlog byte bound (the oldest first)",
        [](const connection& c) { return c.stats().dropped_commands; }},
-      {"tickgate_redis_dropped_bytes_total", "counter", "Bytes of dropped commands",
+      {"tickgate_redis_dropped_bytes_total", "counter", "Bytes of commands dropped past the bound",
        [](const connection& c) { return c.stats().dropped_bytes; }},
+      {"tickgate_redis_discarded_commands_total", "counter",
+       "Fire-and-forget (PUBLISH) commands lost to a disconnect by design: in flight or queued "
+       "when it dropped, or sent while down",
+       [](const connection& c) { return c.stats().discarded_commands; }},
+      {"tickgate_redis_abandoned_commands_total", "counter",
+       "Commands lost to shutdown: sent once stopping, or still queued at stop",
+       [](const connection& c) { return c.stats().abandoned_commands; }},
       {"tickgate_redis_replayed_commands_total", "counter",
        "Commands written again after a reconnect",
        [](const connection& c) { return c.stats().replayed_commands; }},
@@ -186,6 +193,8 @@ json::object to_json(const connection& c) {
   o["push_frames"] = s.push_frames;
   o["dropped_commands"] = s.dropped_commands;
   o["dropped_bytes"] = s.dropped_bytes;
+  o["discarded_commands"] = s.discarded_commands;
+  o["abandoned_commands"] = s.abandoned_commands;
   o["replayed_commands"] = s.replayed_commands;
   o["connects"] = s.connects;
   o["reconnects"] = s.reconnects;
@@ -255,7 +264,8 @@ void append_prometheus(std::string& out, const connection_pool& pool) {
        &source_counters::acked},
       {"tickgate_redis_sink_errors_total", "Error replies to a sink's commands",
        &source_counters::errors},
-      {"tickgate_redis_sink_dropped_total", "Commands of a sink never delivered",
+      {"tickgate_redis_sink_dropped_total",
+       "Commands of a sink never delivered: dropped past the bound, discarded or abandoned",
        &source_counters::dropped},
   };
   for (const source_family& f : source_families) {

@@ -18,7 +18,10 @@ namespace tickgate::storage {
 // {"url": redacted, "db", "connected", every connection_stats field,
 //  "buffer_limit_bytes", "latency_us": {"round_trip": {"count","p50","p99",
 //  "p999","max"}, "origin_to_ack": {…}}, "sources": {"<sink>": {"commands",
-//  "acked","errors","dropped"}, …}}
+//  "acked","errors","dropped"}, …}}. Losses by cause (connection_stats):
+// dropped_commands (past the byte bound only), discarded_commands
+// (fire-and-forget lost to a disconnect), abandoned_commands (shutdown); a
+// source's "dropped" is its share of all three.
 boost::json::object to_json(const connection& c);
 // {"connections": [to_json(connection), …]} ordered by db.
 boost::json::object to_json(const connection_pool& pool);

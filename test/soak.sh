@@ -4,6 +4,7 @@
 # SIGKILL + restart, feed stall for 5 s, garbage frames, in turn), then a
 # report: ticks lost (gaps in each stream's sequence numbers against the
 # simulator's count), redeliveries, commands dropped past the outage bound,
+# PUBLISHes discarded at disconnects (pub/sub in flight, lost by design),
 # and the gateway's RSS drift after warm-up.
 #
 #   test/soak.sh SECONDS                 # e.g. test/soak.sh 600
@@ -150,6 +151,8 @@ for i in range(tokens):
     tail += max(0, generated.get(str(100000 + i), 0) - (seen[-1] if seen else 0))
 dropped = 0
 drop_lines = 0
+discarded = 0
+discard_lines = 0
 for line in open(f"{run}/tickgate.log"):
     try:
         o = json.loads(line)
@@ -158,6 +161,9 @@ for line in open(f"{run}/tickgate.log"):
     if o.get("msg") == "outage buffer full: oldest commands dropped":
         drop_lines += 1
         dropped += o.get("dropped_commands_since_last_log", 0)
+    elif o.get("msg", "").startswith("fire-and-forget commands discarded at the disconnect"):
+        discard_lines += 1
+        discarded += o.get("discarded_commands", 0)
 drift = (rss_last - rss_first) / rss_first * 100 if rss_first else 0.0
 print(f"soak: faults injected:        {faults}")
 print(f"soak: stream entries:         {entries}")
@@ -165,6 +171,7 @@ print(f"soak: ticks lost (gaps):      {missing} in {gaps} gaps")
 print(f"soak: not received at stop:   {tail} (in flight when SIGTERM closed the feed)")
 print(f"soak: redelivered entries:    {duplicates}")
 print(f"soak: dropped past the bound: {dropped} commands ({drop_lines} log lines)")
+print(f"soak: pub/sub discarded:      {discarded} PUBLISHes in flight at disconnects ({discard_lines} log lines)")
 print(f"soak: RSS after warm-up:      {rss_first} KiB -> {rss_last} KiB (max {rss_max} KiB), drift {drift:+.1f} %")
 print(f"soak: exit status:            {status}")
 PY

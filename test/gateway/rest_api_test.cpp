@@ -213,6 +213,12 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
   BOOST_TEST(number(stats.at("feed").at("connections").at(0).at("connects")) == 1u);
   BOOST_TEST(number(stats.at("sinks").at("stream").at("records")) > 0u);
   BOOST_TEST(stats.at("redis").at("connections").as_array().size() >= 1u);
+  // Losses by cause, none on a healthy run.
+  for (const char* key : {"dropped_commands", "discarded_commands", "abandoned_commands"}) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(number(stats.at("redis").at("connections").at(0).at(key)) == 0u);
+    }
+  }
   // Secrets never appear.
   for (const std::string& secret : {g.sim().credentials().pin, g.sim().credentials().totp_secret,
                                     g.sim().credentials().api_key}) {
@@ -656,7 +662,8 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
         "tickgate_ticks_routed_total", "tickgate_decode_errors_total",
         "tickgate_feed_connects_total", "tickgate_feed_reconnects_total", "tickgate_feed_connected",
         "tickgate_redis_sink_commands_total", "tickgate_redis_sink_dropped_total",
-        "tickgate_redis_buffered_bytes", "tickgate_redis_round_trip_seconds",
+        "tickgate_redis_dropped_commands_total", "tickgate_redis_discarded_commands_total",
+        "tickgate_redis_abandoned_commands_total", "tickgate_redis_buffered_bytes", "tickgate_redis_round_trip_seconds",
         "tickgate_redis_origin_to_ack_seconds", "tickgate_process_resident_memory_bytes",
         "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
         "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active",

@@ -72,20 +72,10 @@ struct fixture {
   // In order, never twice, from 1; at most `max_gaps` runs of at most
   // `max_missing` lost ticks in all.
   void check_streams(std::size_t max_gaps, std::size_t max_missing) {
-    for (const auto& t : test::default_tracked) {
-      BOOST_TEST_CONTEXT(t.symbol) {
-        const auto s = test::summarize(test::stream_sequences(*db, t.symbol));
-        BOOST_TEST_MESSAGE(t.symbol << " " << s);
-        BOOST_TEST(s.first == 1);
-        BOOST_TEST(s.duplicates == 0u);
-        BOOST_TEST(s.out_of_order == 0u);
-        BOOST_TEST(s.gaps <= max_gaps);
-        BOOST_TEST(s.missing <= max_missing);
-        const std::int64_t generated = test::sim_sequence(sim, t.token);
-        BOOST_TEST(s.last <= generated);
-        BOOST_TEST(s.last >= generated - static_cast<std::int64_t>(rate));
-      }
-    }
+    test::check_tracked_streams(*db, {.max_missing = max_missing,
+                                      .max_gaps = max_gaps,
+                                      .sim = &sim,
+                                      .max_behind = static_cast<std::int64_t>(rate)});
     // Nothing but the tracked instruments reached the streams.
     BOOST_TEST(db->keys("market_data_stream:*").size() == test::default_tracked.size());
   }

@@ -126,15 +126,6 @@ BOOST_AUTO_TEST_CASE(bad_request_floods_leave_ticks_and_state_untouched) {
   const auto status = gateway.terminate(30s);
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(*status == 0, gateway.log());
-  for (const auto& t : test::default_tracked) {
-    BOOST_TEST_CONTEXT(t.symbol) {
-      const auto s = test::summarize(test::stream_sequences(db, t.symbol));
-      BOOST_TEST_MESSAGE(t.symbol << " " << s);
-      BOOST_TEST(s.first == 1);
-      BOOST_TEST(s.missing == 0u);
-      BOOST_TEST(s.duplicates == 0u);
-      BOOST_TEST(s.out_of_order == 0u);
-    }
-  }
+  test::check_tracked_streams(db, {});  // no gap, no repeat, in order
   BOOST_TEST(gateway.log().find(api_token) == std::string::npos);
 }

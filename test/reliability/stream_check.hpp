@@ -3,15 +3,19 @@
 // reliability tests assert on. The simulator numbers each instrument's ticks
 // 1, 2, 3, … (design.md "Command-line contract"), so a gap is a lost tick and
 // a repeat is a redelivery (at-least-once replay after a Redis outage).
+// check_tracked_streams() asserts the part every reliability test shares.
+// Include after <boost/test/unit_test.hpp> (it asserts with BOOST_TEST).
 #pragma once
 
 #include "test/support/redis_client.hpp"
 #include "test/support/simulator.hpp"
 
 #include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <ostream>
 #include <set>
 #include <string>
@@ -97,5 +101,43 @@ struct tracked {
   std::string token;
 };
 inline const std::vector<tracked> default_tracked{{"RELIANCE", "2885"}, {"TCS", "11536"}, {"INFY", "1594"}};
+
+// What a test allows in each tracked stream beyond the contract every one
+// of them holds (the first tick is 1, first occurrences in order).
+struct stream_expectation {
+  std::size_t min_missing = 0;
+  std::size_t max_missing = 0;
+  std::size_t max_gaps = std::numeric_limits<std::size_t>::max();
+  std::size_t max_duplicates = 0;
+  // With a simulator: the last tick is at most what it generated and at
+  // least `max_behind` below it (ticks in flight when the feed stopped).
+  const simulator* sim = nullptr;
+  std::int64_t max_behind = 0;
+};
+
+// Asserts `expect` on every default_tracked stream (one test context per
+// symbol, the summary in the log) and returns the ticks missing in all.
+inline std::size_t check_tracked_streams(redis_client& redis, const stream_expectation& expect) {
+  std::size_t missing = 0;
+  for (const auto& t : default_tracked) {
+    BOOST_TEST_CONTEXT(t.symbol) {
+      const auto s = summarize(stream_sequences(redis, t.symbol));
+      BOOST_TEST_MESSAGE(t.symbol << " " << s);
+      BOOST_TEST(s.first == 1);
+      BOOST_TEST(s.out_of_order == 0u);
+      BOOST_TEST(s.missing >= expect.min_missing);
+      BOOST_TEST(s.missing <= expect.max_missing);
+      BOOST_TEST(s.gaps <= expect.max_gaps);
+      BOOST_TEST(s.duplicates <= expect.max_duplicates);
+      if (expect.sim != nullptr) {
+        const std::int64_t generated = sim_sequence(*expect.sim, t.token);
+        BOOST_TEST(s.last <= generated);
+        BOOST_TEST(s.last >= generated - expect.max_behind);
+      }
+      missing += s.missing;
+    }
+  }
+  return missing;
+}
 
 }  // namespace tickgate::test

@@ -2,7 +2,8 @@
 // AUTH (requirepass and ACL user), SELECT, exec(), health checks, error and
 // push replies, and the faults: kill + restart mid-stream (exact count and
 // order per key), overflow of a small bound, SIGSTOP → deadline → reconnect,
-// a server that closes the connection, -BUSY replies, drain and stop.
+// a server that closes the connection, -BUSY replies, drain and stop; losses
+// counted apart by cause and the drop log line's timing.
 #define BOOST_TEST_MODULE storage_connection
 #include <boost/test/unit_test.hpp>
 
@@ -10,6 +11,7 @@
 
 #include "storage/connection.hpp"
 #include "storage/errc.hpp"
+#include "storage/log.hpp"
 #include "storage/resp_encoder.hpp"
 #include "storage/unlink_matching.hpp"
 #include "test/support/redis_client.hpp"
@@ -18,6 +20,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 
 #include <cstdio>
 #include <map>
@@ -56,6 +59,13 @@ bool rpush(connection& c, storage::source_id src, const std::string& key, std::u
   });
 }
 
+// An outage bound that holds exactly `n` rpush() requests (all the same size).
+std::size_t bound_for_rpushes(std::size_t n) {
+  std::string one;
+  storage::append_command(one, "RPUSH", "list:O", seq_text(1));
+  return n * (one.size() + storage::request_queue::request_overhead);
+}
+
 std::vector<std::uint64_t> list_numbers(redis_client& client, const std::string& key) {
   std::vector<std::uint64_t> out;
   for (const std::string& s : client.strings({"LRANGE", key, "0", "-1"})) {
@@ -84,6 +94,42 @@ void check_no_loss_in_order(const std::vector<std::uint64_t>& got, std::uint64_t
 struct fixture {
   asio::io_context io;
 };
+
+// The connection's log lines (JSON) while it lives; one thread, as the
+// connection.
+struct log_capture {
+  std::vector<boost::json::object> lines;
+  log_capture() {
+    log::set_output([this](std::string_view line) {
+      lines.push_back(boost::json::parse(line).as_object());
+    });
+  }
+  ~log_capture() { log::set_output(nullptr); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+  std::vector<boost::json::object> with_msg(std::string_view msg) const {
+    std::vector<boost::json::object> out;
+    for (const auto& l : lines) {
+      if (l.at("msg").as_string() == msg) out.push_back(l);
+    }
+    return out;
+  }
+};
+
+constexpr std::string_view bound_drop_msg = "outage buffer full: oldest commands dropped";
+constexpr std::string_view discard_msg =
+    "fire-and-forget commands discarded at the disconnect: pub/sub messages in flight are lost "
+    "by design, never replayed";
+
+std::uint64_t u64(const boost::json::object& line, std::string_view key) {
+  return line.at(key).to_number<std::uint64_t>();
+}
+
+bool publish(connection& c, storage::source_id src, std::uint64_t seq) {
+  return c.send(src, request_kind::fire_and_forget, 1, clock::now(), [&](std::string& out) {
+    storage::append_command(out, "PUBLISH", "ch", seq_text(seq));
+  });
+}
 
 BOOST_FIXTURE_TEST_CASE(pipelines_and_matches_replies_in_order, fixture) {
   redis_server server;
@@ -310,13 +356,8 @@ BOOST_FIXTURE_TEST_CASE(overflow_drops_the_oldest_and_counts_them, fixture) {
   redis_server server;
   server.kill();  // down from the start: everything waits in the outage buffer
   auto o = options_for(server.url());
-  const std::size_t request_size = [] {
-    std::string s;
-    storage::append_command(s, "RPUSH", "list:O", seq_text(1));
-    return s.size();
-  }();
   constexpr std::size_t fits = 25;
-  o.buffer_limit_bytes = fits * (request_size + storage::request_queue::request_overhead);
+  o.buffer_limit_bytes = bound_for_rpushes(fits);
   connection conn(io.get_executor(), o);
   const auto src = conn.add_source("lists");
   conn.start();
@@ -546,7 +587,7 @@ BOOST_FIXTURE_TEST_CASE(unlink_matching_scans_instead_of_keys, fixture) {
   BOOST_TEST(none.value() == 0u);
 }
 
-BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_dropped_while_down, fixture) {
+BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_discarded_while_down, fixture) {
   redis_server server;
   server.kill();
   connection conn(io.get_executor(), options_for(server.url()));
@@ -558,6 +599,8 @@ BOOST_FIXTURE_TEST_CASE(fire_and_forget_is_dropped_while_down, fixture) {
                         [&](std::string&) { encoded = true; }));
   BOOST_TEST(!encoded);  // refused before any work
   BOOST_TEST(conn.source(src).dropped == 2u);
+  BOOST_TEST(conn.stats().discarded_commands == 2u);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
   BOOST_TEST(conn.stats().buffered_commands == 0u);
 }
 
@@ -571,6 +614,7 @@ BOOST_FIXTURE_TEST_CASE(drain_flushes_then_refuses, fixture) {
   BOOST_TEST(conn.source(src).acked == 5000u);
   BOOST_TEST(!rpush(conn, src, "list:D", 5001));
   BOOST_TEST(conn.source(src).dropped == 1u);
+  BOOST_TEST(conn.stats().abandoned_commands == 1u);
   conn.stop();
   redis_client client(server.url());
   BOOST_TEST(client.integer({"LLEN", "list:D"}) == 5000);
@@ -604,8 +648,125 @@ BOOST_FIXTURE_TEST_CASE(drain_gives_up_at_its_bound_and_stop_counts_the_rest, fi
   BOOST_TEST(!run_coroutine(io, conn.drain(200ms)));
   conn.stop();
   BOOST_TEST(conn.source(src).dropped == 10u);
+  BOOST_TEST(conn.stats().abandoned_commands == 10u);
+  BOOST_TEST(conn.stats().dropped_commands == 0u);
   BOOST_TEST(conn.stats().buffered_commands == 0u);
   run_for(io, 20ms);  // the coroutines wind down without touching freed state
+}
+
+// Issue 7's soak: PUBLISHes on the wire when Redis died were counted and
+// logged as drops past the outage bound. Redis is paused so everything
+// written stays unanswered, then killed: the in-flight PUBLISHes are
+// discarded (by design, logged once at warn), the in-flight RPUSHes replayed;
+// while down a small bound drops the oldest RPUSHes (dropped_commands, logged
+// at error level) and PUBLISHes are refused (discarded). Exact counts.
+BOOST_FIXTURE_TEST_CASE(in_flight_publishes_are_discarded_apart_from_bound_drops, fixture) {
+  log_capture logged;
+  redis_server server;
+  auto o = options_for(server.url());
+  constexpr std::size_t fits = 25;
+  o.buffer_limit_bytes = bound_for_rpushes(fits);  // list:B has the size of list:O
+  o.request_timeout = 30s;  // the kill, not the deadline, ends the session
+  connection conn(io.get_executor(), o);
+  const auto pub = conn.add_source("pubsub");
+  const auto lists = conn.add_source("lists");
+  conn.start();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.connected(); }));
+
+  server.pause();
+  constexpr std::uint64_t in_flight_publishes = 40;
+  constexpr std::uint64_t in_flight_pushes = 5;
+  for (std::uint64_t i = 1; i <= in_flight_publishes; ++i) BOOST_TEST(publish(conn, pub, i));
+  for (std::uint64_t i = 1; i <= in_flight_pushes; ++i) BOOST_TEST(rpush(conn, lists, "list:B", i));
+  BOOST_REQUIRE(run_until(io, [&] {
+    return conn.stats().in_flight_commands >= in_flight_publishes + in_flight_pushes;
+  }));
+  server.kill();
+  BOOST_REQUIRE(run_until(io, [&] { return !conn.connected(); }));
+
+  const auto& s = conn.stats();
+  BOOST_TEST(s.discarded_commands == in_flight_publishes);
+  BOOST_TEST(s.dropped_commands == 0u);
+  BOOST_TEST(s.dropped_bytes == 0u);
+  BOOST_TEST(s.buffered_commands == in_flight_pushes);  // to be replayed
+  BOOST_TEST(logged.with_msg(bound_drop_msg).empty());
+  const auto discards = logged.with_msg(discard_msg);
+  BOOST_REQUIRE_EQUAL(discards.size(), 1u);
+  BOOST_TEST(discards[0].at("level").as_string() == "warn");
+  BOOST_TEST(u64(discards[0], "discarded_commands") == in_flight_publishes);
+
+  // Down: the bound drops the oldest RPUSHes (the 5 replays first), and
+  // PUBLISHes are refused.
+  constexpr std::uint64_t n = 100;
+  for (std::uint64_t i = in_flight_pushes + 1; i <= in_flight_pushes + n; ++i) {
+    BOOST_TEST(rpush(conn, lists, "list:B", i));
+  }
+  for (std::uint64_t i = 1; i <= 3; ++i) BOOST_TEST(!publish(conn, pub, in_flight_publishes + i));
+  const std::uint64_t dropped = in_flight_pushes + n - fits;
+  BOOST_TEST(s.dropped_commands == dropped);
+  BOOST_TEST(s.discarded_commands == in_flight_publishes + 3);
+  BOOST_TEST(s.abandoned_commands == 0u);
+  BOOST_TEST(conn.source(lists).dropped == dropped);
+  BOOST_TEST(conn.source(pub).dropped == in_flight_publishes + 3);
+  const auto drops = logged.with_msg(bound_drop_msg);
+  BOOST_REQUIRE(!drops.empty());
+  BOOST_TEST(drops[0].at("level").as_string() == "error");
+
+  server.restart();
+  BOOST_REQUIRE(run_until(io, [&] { return conn.source(lists).acked == fits; }));
+  redis_client client(server.url());
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = in_flight_pushes + n - fits + 1; i <= in_flight_pushes + n; ++i) {
+    expected.push_back(i);
+  }
+  BOOST_TEST((list_numbers(client, "list:B") == expected));
+  // The tail of the drops was logged at the reconnect: the lines add up to
+  // dropped_commands, and none of them counts a PUBLISH.
+  std::uint64_t logged_drops = 0;
+  for (const auto& l : logged.with_msg(bound_drop_msg)) {
+    logged_drops += u64(l, "dropped_commands_since_last_log");
+  }
+  BOOST_TEST(logged_drops == dropped);
+  BOOST_TEST(logged.with_msg(discard_msg).size() == 1u);
+  BOOST_TEST(s.discarded_commands == in_flight_publishes + 3);
+}
+
+// Drops within the 5 s after a drop log line, and then no more: the line
+// that reports them comes when the 5 s are over, not at the next reconnect
+// or stop (Redis stays down throughout).
+BOOST_FIXTURE_TEST_CASE(held_back_drops_are_logged_when_the_interval_ends, fixture) {
+  log_capture logged;
+  redis_server server;
+  server.kill();
+  auto o = options_for(server.url());
+  o.buffer_limit_bytes = 4096;
+  o.backoff_initial = 1s;  // few failed connects in the log meanwhile
+  o.backoff_max = 1s;
+  connection conn(io.get_executor(), o);
+  const auto src = conn.add_source("lists");
+  conn.start();
+  std::uint64_t seq = 0;
+  while (conn.stats().dropped_commands == 0) rpush(conn, src, "list:T", ++seq);
+  const auto first_line_at = clock::now();
+  BOOST_REQUIRE_EQUAL(logged.with_msg(bound_drop_msg).size(), 1u);
+  run_for(io, 100ms);
+  for (int i = 0; i < 20; ++i) rpush(conn, src, "list:T", ++seq);  // 20 more dropped, held back
+  BOOST_TEST(conn.stats().dropped_commands == 21u);
+  BOOST_TEST(logged.with_msg(bound_drop_msg).size() == 1u);
+  // Rate-limited: nothing more for the rest of the interval…
+  run_until(io, [&] { return clock::now() - first_line_at >= 4500ms; }, 10s);
+  BOOST_TEST(logged.with_msg(bound_drop_msg).size() == 1u);
+  // …then the line, about 5 s after the first, without a further drop.
+  BOOST_REQUIRE(run_until(io, [&] { return logged.with_msg(bound_drop_msg).size() == 2; }, 3s));
+  const auto waited = clock::now() - first_line_at;
+  BOOST_TEST(waited < 6500ms, std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms");
+  const auto second = logged.with_msg(bound_drop_msg)[1];
+  BOOST_TEST(u64(second, "dropped_commands_since_last_log") == 20u);
+  BOOST_TEST(u64(second, "dropped_commands") == 21u);
+  BOOST_TEST(!conn.connected());
+  conn.stop();  // nothing new to log: no third line, and the timer is gone
+  BOOST_TEST(logged.with_msg(bound_drop_msg).size() == 2u);
+  run_for(io, 20ms);
 }
 
 BOOST_FIXTURE_TEST_CASE(stop_fails_a_pending_exec, fixture) {

@@ -1,5 +1,6 @@
 // request_queue without sockets: write batching, reply matching, replay
-// order after a disconnect, the byte bound and its drop policy, chunk reuse.
+// order after a disconnect, the byte bound and its drop policy, losses
+// counted apart by cause, chunk reuse.
 #define BOOST_TEST_MODULE storage_request_queue
 #include <boost/test/unit_test.hpp>
 
@@ -120,7 +121,11 @@ BOOST_AUTO_TEST_CASE(disconnect_replays_unacknowledged_requests_first_in_order) 
   push(q, "pub2;", request_kind::fire_and_forget);
   q.rewind([&](std::uint64_t token) { failed_control.push_back(token); });
   BOOST_TEST(failed_control == std::vector<std::uint64_t>{77});
-  BOOST_TEST(q.dropped_commands() == 2u);  // both publishes
+  // Both publishes (one on the wire, one queued) are discarded by design,
+  // not dropped: the bound had nothing to do with it.
+  BOOST_TEST(q.discarded_commands() == 2u);
+  BOOST_TEST(q.dropped_commands() == 0u);
+  BOOST_TEST(q.dropped_bytes() == 0u);
   BOOST_TEST(q.sent_commands() == 0u);
   push(q, "5;");
   BOOST_TEST(write_all(q) == "2;3;4;5;");
@@ -218,17 +223,47 @@ BOOST_AUTO_TEST_CASE(a_request_larger_than_the_bound_is_refused) {
   BOOST_TEST(write_all(q) == "keep");
 }
 
-BOOST_AUTO_TEST_CASE(fire_and_forget_pending_at_disconnect_is_dropped) {
+BOOST_AUTO_TEST_CASE(fire_and_forget_pending_at_disconnect_is_discarded) {
   request_queue q(1 << 20);
   const auto pub = q.add_source();
   push(q, "p1", request_kind::fire_and_forget, 2, pub);
   push(q, "d1");
   q.rewind([](std::uint64_t) {});
   BOOST_TEST(q.source(pub).dropped == 2u);
+  BOOST_TEST(q.discarded_commands() == 2u);
+  BOOST_TEST(q.dropped_commands() == 0u);
   BOOST_TEST(write_all(q) == "d1");
 }
 
-BOOST_AUTO_TEST_CASE(clear_counts_everything_as_dropped) {
+// The soak's false alarm: PUBLISHes on the wire when the connection drops
+// are discarded (by design), drops past the bound are dropped; neither
+// counter sees the other's, and each producer's `dropped` is its share of both.
+BOOST_AUTO_TEST_CASE(in_flight_publishes_and_bound_drops_are_counted_apart) {
+  const std::size_t per = 10 + request_queue::request_overhead;
+  request_queue q(6 * per);
+  const auto pub = q.add_source();
+  const auto xadd = q.add_source();
+  for (int i = 0; i < 3; ++i) push(q, "publish-" + std::to_string(i) + ".", request_kind::fire_and_forget, 1, pub);
+  push(q, "xadd-sent.", request_kind::durable, 1, xadd);
+  write_all(q);  // four on the wire
+  // Six more durable: two fit beside the four sent, the four oldest pending go.
+  for (int i = 0; i < 6; ++i) push(q, "xadd-pnd-" + std::to_string(i), request_kind::durable, 1, xadd);
+  BOOST_TEST(q.dropped_commands() == 4u);
+  BOOST_TEST(q.dropped_bytes() == 40u);
+  BOOST_TEST(q.discarded_commands() == 0u);
+  q.rewind([](std::uint64_t) {});  // the connection drops
+  BOOST_TEST(q.discarded_commands() == 3u);
+  BOOST_TEST(q.dropped_requests() == 4u);
+  BOOST_TEST(q.dropped_commands() == 4u);
+  BOOST_TEST(q.dropped_bytes() == 40u);
+  BOOST_TEST(q.abandoned_commands() == 0u);
+  BOOST_TEST(q.source(pub).dropped == 3u);
+  BOOST_TEST(q.source(xadd).dropped == 4u);
+  // The durable one on the wire is replayed first, then the newest pending.
+  BOOST_TEST(write_all(q) == "xadd-sent.xadd-pnd-4xadd-pnd-5");
+}
+
+BOOST_AUTO_TEST_CASE(clear_counts_everything_as_abandoned) {
   request_queue q(1 << 20);
   std::vector<std::uint64_t> failed;
   push(q, "a");
@@ -238,7 +273,10 @@ BOOST_AUTO_TEST_CASE(clear_counts_everything_as_dropped) {
   push(q, "d");
   q.clear([&](std::uint64_t t) { failed.push_back(t); });
   BOOST_TEST(q.empty());
-  BOOST_TEST(q.dropped_requests() == 3u);
+  BOOST_TEST(q.abandoned_commands() == 3u);  // a, b, d; the control one failed instead
+  BOOST_TEST(q.source(0).dropped == 3u);
+  BOOST_TEST(q.dropped_requests() == 0u);
+  BOOST_TEST(q.discarded_commands() == 0u);
   BOOST_TEST(failed == std::vector<std::uint64_t>{9});
   BOOST_TEST(!q.has_pending());
   BOOST_TEST(!q.expecting_reply());
@@ -291,12 +329,16 @@ BOOST_AUTO_TEST_CASE(steady_state_reuses_chunks) {
   BOOST_TEST(q.chunk_bytes_allocated() == allocated);
 }
 
-BOOST_AUTO_TEST_CASE(rejected_requests_are_counted_per_source) {
+BOOST_AUTO_TEST_CASE(refused_requests_are_counted_by_cause_and_per_source) {
   request_queue q(1 << 20);
   const auto src = q.add_source();
-  q.count_rejected(src, 2);
-  BOOST_TEST(q.source(src).dropped == 2u);
-  BOOST_TEST(q.dropped_commands() == 2u);
+  q.count_refused(src, 2, storage::loss_cause::disconnect);  // PUBLISH while down
+  q.count_refused(src, 3, storage::loss_cause::shutdown);    // anything once stopping
+  BOOST_TEST(q.discarded_commands() == 2u);
+  BOOST_TEST(q.abandoned_commands() == 3u);
+  BOOST_TEST(q.dropped_commands() == 0u);
+  BOOST_TEST(q.dropped_requests() == 0u);
+  BOOST_TEST(q.source(src).dropped == 5u);
 }
 
 }  // namespace
