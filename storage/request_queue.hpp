@@ -52,7 +52,7 @@ namespace tickgate::storage {
 
 enum class request_kind : std::uint8_t {
   durable,          // at-least-once: replayed after a reconnect until acknowledged
-  fire_and_forget,  // PUBLISH: never replayed; dropped while the connection is down
+  fire_and_forget,  // PUBLISH: never replayed; discarded while the connection is down
   control,          // exec(): never replayed; fails when the connection drops
   health_check,     // PING: never replayed, never counted as dropped
 };
