@@ -3,6 +3,7 @@
 #include "storage/backoff.hpp"
 #include "storage/errc.hpp"
 #include "storage/log.hpp"
+#include "storage/process_memory.hpp"
 #include "storage/resp_encoder.hpp"
 #include "storage/resp_parser.hpp"
 
@@ -42,6 +43,9 @@ constexpr std::string_view component = "redis";
 // Drops past the bound: at most one log line per interval, and every drop in
 // a line at most one interval after it happened.
 constexpr auto drop_log_interval = std::chrono::seconds(5);
+// At most one memory release (queue shrink + malloc_trim) per this interval,
+// and only after a real backlog (request_queue::backlog_drained()).
+constexpr auto memory_release_interval = std::chrono::seconds(10);
 
 std::uint64_t micros(clock::duration d) noexcept {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -208,6 +212,7 @@ private:
   void log_connect_failure(error_code ec, std::chrono::milliseconds retry_in);
   void log_bound_drops(bool force);
   void arm_drop_log_timer();
+  void release_backlog_memory(clock::time_point now);
 
   asio::any_io_executor ex_;
   backoff backoff_;
@@ -269,6 +274,9 @@ private:
   clock::time_point last_drop_log_{};
   std::uint64_t drop_logged_commands_ = 0;  // queue_.dropped_commands() at the last log
   std::uint64_t drop_logged_bytes_ = 0;     // queue_.dropped_bytes() at the last log
+  // Memory a drained backlog grew is given back at most every
+  // memory_release_interval (release_backlog_memory).
+  clock::time_point last_memory_release_{};
 };
 
 connection::impl::impl(asio::any_io_executor ex, connection_options options)
@@ -466,6 +474,23 @@ void connection::impl::log_bound_drops(bool force) {
   last_drop_log_ = now;
   drop_logged_commands_ = queue_.dropped_commands();
   drop_logged_bytes_ = queue_.dropped_bytes();
+}
+
+void connection::impl::release_backlog_memory(clock::time_point now) {
+  last_memory_release_ = now;
+  const std::size_t peak = queue_.held_bytes_peak();
+  const auto rss_before = resident_set_bytes();
+  const std::size_t freed = queue_.release_memory();
+  return_free_heap();
+  const auto rss_after = resident_set_bytes();
+  ++stats_.memory_releases;
+  log::info(component, "backlog drained: memory released",
+            {{"url", redacted_},
+             {"peak_buffered_bytes", std::uint64_t{peak}},
+             {"buffered_bytes", std::uint64_t{queue_.held_bytes()}},
+             {"queue_bytes_released", std::uint64_t{freed}},
+             {"rss_before_bytes", std::uint64_t{rss_before.value_or(0)}},
+             {"rss_after_bytes", std::uint64_t{rss_after.value_or(0)}}});
 }
 
 void connection::impl::arm_drop_log_timer() {
@@ -911,6 +936,11 @@ asio::awaitable<void> connection::impl::run_health(asio::steady_timer& timer) {
       end_session(errc::request_timeout, "no reply within request_timeout");
       co_return;
     }
+    // A backlog has drained: give back what it grew. Checked here, on the
+    // health tick, so the request path pays nothing.
+    if (queue_.backlog_drained() && now - last_memory_release_ >= memory_release_interval) {
+      release_backlog_memory(now);
+    }
     // An idle link: probe it, so a dead peer (host gone, no RST) is found
     // by the request deadline instead of at the next write.
     if (queue_.sent_commands() == 0 && now - last_read_ >= interval &&
@@ -1008,6 +1038,9 @@ const connection_options& connection::options() const noexcept {
 }
 const std::string& connection::redacted_url() const noexcept {
   return impl_->redacted_;
+}
+const request_queue& connection::queue() const noexcept {
+  return impl_->queue_;
 }
 
 source_id connection::add_source(std::string name) {

@@ -28,6 +28,12 @@
 // then applied again — at-least-once). Other error replies are final,
 // counted and logged.
 //
+// After a backlog (Redis fell more than request_queue::backlog_bytes behind)
+// has drained, the health tick gives back what it grew, at most every 10 s:
+// the queue's extra request slots and free chunks, then free heap pages to the
+// OS (malloc_trim on glibc), with one info log line "backlog drained: memory
+// released" (peak bytes, RSS before and after). Steady state pays nothing.
+//
 // Threading and lifetime: one io_context thread; every member function must
 // be called on it. The coroutines keep the connection's state alive, so the
 // object may be destroyed at any time after stop() (the destructor calls it).
@@ -110,6 +116,9 @@ struct connection_stats {
   std::uint64_t timeouts = 0;         // connections declared dead by request_timeout
   std::uint64_t health_checks = 0;    // PINGs sent
   std::uint64_t protocol_errors = 0;  // unparsable or unexpected replies
+  // Times a drained backlog's memory was given back (request_queue.hpp
+  // "Memory after a backlog"; at most every 10 s, each logged at info).
+  std::uint64_t memory_releases = 0;
   // Gauges.
   std::uint64_t buffered_bytes = 0;      // outage-buffer accounting (see buffer_limit_bytes)
   std::uint64_t buffered_commands = 0;   // pending or waiting for a reply
@@ -150,6 +159,9 @@ public:
   const connection_options& options() const noexcept;
   // The endpoint for logs and /stats (password redacted).
   const std::string& redacted_url() const noexcept;
+  // The request queue, read-only: its memory (chunk_bytes_allocated(),
+  // request_capacity()) for tests and diagnostics.
+  const request_queue& queue() const noexcept;
 
   // Control plane: runs `count` RESP-encoded commands (exactly `count`
   // complete commands, e.g. built with append_command) and returns their

@@ -1,6 +1,7 @@
 #include "storage/request_queue.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 
 namespace tickgate::storage {
@@ -15,6 +16,14 @@ constexpr std::size_t max_spare_capacity = 256 * 1024;
 // Request slots (64 bytes each) kept once the queue empties. Bursts of a
 // busy session stay below it (no reallocation); an outage's ring is freed.
 constexpr std::size_t max_idle_ring_capacity = 65536;
+// What release_memory() keeps: request slots for twice the live requests
+// (at least min_ring_capacity: a busy session's in-flight window grows it
+// back in a few doublings, not per request), free chunks, and the open
+// chunk's capacity (a bigger empty one is replaced by a fresh one).
+constexpr std::size_t min_ring_capacity = 1024;
+constexpr std::size_t min_chunk_ring_capacity = 16;
+constexpr std::size_t spare_chunks_after_release = 4;
+constexpr std::size_t max_open_chunk_capacity = 64 * 1024;
 
 }  // namespace
 
@@ -99,6 +108,7 @@ bool request_queue::commit(std::size_t mark, request_kind kind, std::uint32_t co
   held_commands_ += commands;
   if (bytes.size() >= chunk_limit_) seal_tail();
   if (held_bytes_ > limit_) enforce_limit();
+  held_peak_ = std::max(held_peak_, held_bytes_);
   return true;
 }
 
@@ -291,6 +301,43 @@ std::optional<request_queue::completion> request_queue::on_reply(bool error) {
 std::optional<request_queue::clock::time_point> request_queue::oldest_sent_at() const noexcept {
   if (requests_.empty() || requests_[0].st != state::sent) return std::nullopt;
   return requests_[0].sent_at;
+}
+
+std::size_t request_queue::release_memory() {
+  std::size_t freed = 0;
+  const std::size_t ring_target =
+      std::bit_ceil(std::max(min_ring_capacity, requests_.size() * 2));
+  if (requests_.capacity() > ring_target) {
+    freed += (requests_.capacity() - ring_target) * sizeof(request);
+    requests_.shrink_to(ring_target);
+  }
+  const std::size_t chunk_ring_target =
+      std::bit_ceil(std::max(min_chunk_ring_capacity, chunks_.size() * 2));
+  if (chunks_.capacity() > chunk_ring_target) {
+    freed += (chunks_.capacity() - chunk_ring_target) * sizeof(chunk);
+    chunks_.shrink_to(chunk_ring_target);
+  }
+  while (spare_.size() > spare_chunks_after_release) {
+    const std::size_t capacity = spare_.back()->capacity();
+    freed += capacity;
+    spare_bytes_ -= capacity;
+    spare_.pop_back();
+  }
+  // The open chunk, when nothing is in it yet: nobody holds a view into it
+  // (views exist only for requests, and it has none).
+  chunk& open = chunks_.back();
+  if (open.bytes->empty() && open.bytes->capacity() > max_open_chunk_capacity) {
+    freed += open.bytes->capacity();
+    open.bytes = std::make_unique<std::string>();
+    open.bytes->reserve(std::min<std::size_t>(chunk_limit_, 16384));
+    freed -= open.bytes->capacity();
+  }
+  if (!writing_ && write_views_.capacity() > 1024) {
+    freed += write_views_.capacity() * sizeof(std::string_view);
+    std::vector<std::string_view>().swap(write_views_);
+  }
+  held_peak_ = held_bytes_;
+  return freed;
 }
 
 std::size_t request_queue::chunk_bytes_allocated() const noexcept {

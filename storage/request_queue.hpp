@@ -34,6 +34,19 @@
 // drops the same way at once. Sent requests are never dropped: they are on
 // the wire, and are either acknowledged or, after a disconnect, become the
 // oldest pending ones.
+//
+// Memory after a backlog: while Redis falls behind, the queue holds the
+// backlog (chunks of up to chunk_limit bytes, 64-byte request slots in a ring
+// that only grows). Once it has drained, release_memory() gives back what the
+// backlog grew: the ring is cut back to a modest capacity (the live requests
+// are moved, in order; views handed to a write point into chunks, which do not
+// move), only a few free chunks are kept and an outgrown open chunk is
+// replaced. backlog_drained() says when that is worth doing: the high-water
+// mark of held bytes since the last release is above backlog_bytes and held
+// bytes are down to drained_bytes. Tracking the mark is one comparison per
+// commit; the release itself is the caller's to schedule and rate-limit (the
+// connection does it from its health timer, then returns freed heap to the
+// OS: memory.hpp).
 #pragma once
 
 #include "storage/ring_buffer.hpp"
@@ -181,6 +194,24 @@ public:
   std::uint64_t abandoned_commands() const noexcept { return abandoned_commands_; }
   // Memory held by chunks (open, sealed and free), for tests and /stats.
   std::size_t chunk_bytes_allocated() const noexcept;
+  // Request slots allocated (the ring's capacity).
+  std::size_t request_capacity() const noexcept { return requests_.capacity(); }
+
+  // --- Memory after a backlog (see the header comment) --------------------
+  // A high-water mark above this is a backlog worth releasing memory after.
+  static constexpr std::size_t backlog_bytes = 8u << 20;
+  // Held bytes at or below this: the backlog has drained.
+  static constexpr std::size_t drained_bytes = 1u << 20;
+  // Most held bytes since construction or the last release_memory().
+  std::size_t held_bytes_peak() const noexcept { return held_peak_; }
+  bool backlog_drained() const noexcept {
+    return held_peak_ > backlog_bytes && held_bytes_ <= drained_bytes;
+  }
+  // Gives back request slots and free chunks beyond what the current load
+  // needs, and restarts the high-water mark from the bytes held now. Safe in
+  // any state, also while a write is in progress. Returns the bytes freed
+  // (slot and chunk capacity).
+  std::size_t release_memory();
 
 private:
   enum class state : std::uint8_t { pending, sent, discarded };
@@ -247,6 +278,7 @@ private:
   std::uint64_t pinned_last_ = 0;
 
   std::size_t held_bytes_ = 0;
+  std::size_t held_peak_ = 0;  // most held_bytes_ since the last release_memory()
   std::size_t held_requests_ = 0;
   std::size_t held_commands_ = 0;
   std::size_t sent_commands_ = 0;

@@ -1,6 +1,7 @@
 // A growable FIFO ring: push at the back, pop at the front, index from the
 // front. Unlike std::deque it never allocates in steady state (it keeps its
-// largest capacity), which matters on the per-request path.
+// largest capacity), which matters on the per-request path. The owner gives
+// the capacity back when it knows the peak is over (shrink_to, release).
 #pragma once
 
 #include <cassert>
@@ -56,11 +57,21 @@ public:
     head_ = 0;
   }
 
+  // Reallocates to `capacity` slots (a power of two, at least size()),
+  // keeping the elements in order: references into the ring are invalidated.
+  void shrink_to(std::size_t capacity) {
+    assert(capacity >= size_ && capacity != 0 && (capacity & (capacity - 1)) == 0);
+    if (capacity >= slots_.size()) return;
+    move_to(capacity);
+  }
+
 private:
-  void grow() {
-    std::vector<T> bigger(slots_.empty() ? 16 : slots_.size() * 2);
-    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
-    slots_ = std::move(bigger);
+  void grow() { move_to(slots_.empty() ? 16 : slots_.size() * 2); }
+
+  void move_to(std::size_t capacity) {
+    std::vector<T> other(capacity);
+    for (std::size_t i = 0; i < size_; ++i) other[i] = std::move((*this)[i]);
+    slots_ = std::move(other);
     head_ = 0;
   }
 

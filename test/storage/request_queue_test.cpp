@@ -1,12 +1,14 @@
 // request_queue without sockets: write batching, reply matching, replay
 // order after a disconnect, the byte bound and its drop policy, losses
-// counted apart by cause, chunk reuse.
+// counted apart by cause, chunk reuse, memory given back after a drained
+// backlog (and requests intact across it).
 #define BOOST_TEST_MODULE storage_request_queue
 #include <boost/test/unit_test.hpp>
 
 #include "storage/request_queue.hpp"
 #include "storage/resp_encoder.hpp"
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -339,6 +341,124 @@ BOOST_AUTO_TEST_CASE(refused_requests_are_counted_by_cause_and_per_source) {
   BOOST_TEST(q.dropped_commands() == 0u);
   BOOST_TEST(q.dropped_requests() == 0u);
   BOOST_TEST(q.source(src).dropped == 5u);
+}
+
+
+// Request `i` of a backlog: distinct bytes of a fixed size (~500 bytes).
+std::string numbered(std::uint64_t i) {
+  char head[16];
+  std::snprintf(head, sizeof head, "R%08llu|", static_cast<unsigned long long>(i));
+  return head + std::string(490, static_cast<char>('a' + i % 26));
+}
+
+// A busy session's steady state: 50 small requests written and acknowledged.
+void steady_cycle(request_queue& q) {
+  for (int i = 0; i < 50; ++i) push(q, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+  write_all(q);
+  ack_all(q);
+}
+
+// Redis stops answering: `n` requests are written (64 KiB at a time) and
+// wait for replies.
+void build_backlog(request_queue& q, std::uint64_t first, std::uint64_t n) {
+  for (std::uint64_t i = first; i < first + n; ++i) {
+    BOOST_REQUIRE(push(q, numbered(i), request_kind::durable, 1, 0, i));
+    if (i % 128 == 0) write_all(q, 64 * 1024);
+  }
+  while (q.has_pending()) write_all(q, 64 * 1024);
+}
+
+BOOST_AUTO_TEST_CASE(a_drained_backlog_gives_its_memory_back) {
+  request_queue q(256u << 20);
+  for (int i = 0; i < 10; ++i) steady_cycle(q);
+  const std::size_t steady_chunks = q.chunk_bytes_allocated();
+  const std::size_t steady_ring = q.request_capacity();
+
+  build_backlog(q, 1, 20000);  // ~11 MB held
+  BOOST_TEST(q.held_bytes_peak() > request_queue::backlog_bytes);
+  BOOST_TEST(!q.backlog_drained());  // still held
+  BOOST_TEST(q.request_capacity() >= 20000u);
+  ack_all(q);
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.backlog_drained());
+  // The ring kept the backlog's capacity (32768 slots, 2 MiB).
+  BOOST_TEST(q.request_capacity() >= 20000u);
+
+  const std::size_t freed = q.release_memory();
+  BOOST_TEST(freed >= (32768u - 1024u) * request_queue::request_overhead / 2);
+  BOOST_TEST(q.request_capacity() <= std::max<std::size_t>(steady_ring, 1024));
+  BOOST_TEST(q.chunk_bytes_allocated() <= steady_chunks + (1u << 20));
+  BOOST_TEST(!q.backlog_drained());  // the mark restarts from what is held
+  BOOST_TEST(q.held_bytes_peak() == q.held_bytes());
+
+  // And the queue goes on as before.
+  for (int i = 0; i < 10; ++i) steady_cycle(q);
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.source(0).acked == 20000u + 20u * 50u);
+}
+
+BOOST_AUTO_TEST_CASE(steady_state_and_small_bursts_never_ask_for_a_release) {
+  request_queue q(256u << 20);
+  for (int i = 0; i < 10; ++i) steady_cycle(q);
+  const std::size_t ring = q.request_capacity();
+  const std::size_t chunks = q.chunk_bytes_allocated();
+  for (int i = 0; i < 2000; ++i) {
+    steady_cycle(q);
+    BOOST_TEST_REQUIRE(!q.backlog_drained());
+  }
+  BOOST_TEST(q.request_capacity() == ring);
+  BOOST_TEST(q.chunk_bytes_allocated() == chunks);
+  // A burst below backlog_bytes (~5 MB) is not a backlog either.
+  build_backlog(q, 1, 10000);
+  ack_all(q);
+  BOOST_TEST(q.held_bytes_peak() < request_queue::backlog_bytes);
+  BOOST_TEST(!q.backlog_drained());
+}
+
+BOOST_AUTO_TEST_CASE(requests_stay_intact_in_order_across_a_release) {
+  request_queue q(256u << 20);
+  constexpr std::uint64_t n = 20000;
+  build_backlog(q, 1, n);
+  // Redis answers all but the last 100 written.
+  for (std::uint64_t i = 1; i <= n - 100; ++i) {
+    const auto done = q.on_reply(false);
+    BOOST_REQUIRE(done);
+    BOOST_TEST_REQUIRE(done->token == i);
+  }
+  for (std::uint64_t i = n + 1; i <= n + 100; ++i) {
+    BOOST_REQUIRE(push(q, numbered(i), request_kind::durable, 1, 0, i));
+  }
+  // A write of the first 10 new ones is in flight during the release.
+  const auto views = q.prepare_write(t0, 10 * numbered(1).size());
+  const std::size_t ring_before = q.request_capacity();
+  q.release_memory();
+  BOOST_TEST(q.request_capacity() < ring_before);
+  BOOST_TEST(q.request_capacity() <= 1024u);
+  std::string written;
+  for (std::string_view v : views) written += v;
+  std::string expected;
+  for (std::uint64_t i = n + 1; i <= n + 10; ++i) expected += numbered(i);
+  BOOST_TEST(written == expected);  // the views still point at the bytes
+  q.write_done();
+  BOOST_TEST(q.held_requests() == 200u);
+  BOOST_TEST(q.sent_commands() == 110u);
+
+  // The connection drops: what was sent is replayed first, then the rest,
+  // in order, from the moved ring and the untouched chunks.
+  BOOST_TEST(q.rewind([](std::uint64_t) {}) == 110u);
+  expected.clear();
+  for (std::uint64_t i = n - 99; i <= n + 100; ++i) expected += numbered(i);
+  BOOST_TEST(write_all(q) == expected);
+  for (std::uint64_t i = n - 99; i <= n + 100; ++i) {
+    const auto done = q.on_reply(i == n);
+    BOOST_REQUIRE(done);
+    BOOST_TEST_REQUIRE(done->token == i);
+    BOOST_TEST(done->error == (i == n));
+  }
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.held_bytes() == 0u);
+  BOOST_TEST(q.source(0).acked == n + 100);
+  BOOST_TEST(q.source(0).errors == 1u);
 }
 
 }  // namespace
