@@ -478,16 +478,18 @@ BOOST_FIXTURE_TEST_CASE(memory_is_given_back_after_a_backlog_drains, fixture) {
   BOOST_TEST_MESSAGE("RSS after the release " << after_rss);
   BOOST_TEST(conn.queue().chunk_bytes_allocated() <= base_chunks + (1u << 20));
   BOOST_TEST(conn.queue().request_capacity() <= std::max<std::size_t>(base_ring, 1024));
+  const auto lines = logs.with_msg("backlog drained: memory released");
+  BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+  BOOST_TEST(lines[0].at("peak_buffered_bytes").to_number<std::uint64_t>() >= peak_held);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's allocator keeps freed memory in quarantine
   // At least three quarters of what the backlog added is back with the OS
   // (a margin for what the test itself and the allocator keep).
   const std::size_t growth = peak_rss - base_rss;
   BOOST_TEST(after_rss < base_rss + growth / 4,
              "RSS " << base_rss << " -> " << peak_rss << " -> " << after_rss);
-  const auto lines = logs.with_msg("backlog drained: memory released");
-  BOOST_REQUIRE_EQUAL(lines.size(), 1u);
-  BOOST_TEST(lines[0].at("peak_buffered_bytes").to_number<std::uint64_t>() >= peak_held);
   BOOST_TEST(lines[0].at("rss_after_bytes").to_number<std::uint64_t>() <
              lines[0].at("rss_before_bytes").to_number<std::uint64_t>());
+#endif
 
   // Steady state again: no further release, nothing lost, in order.
   for (int i = 0; i < 200; ++i) BOOST_REQUIRE(send(++sent));
