@@ -675,6 +675,7 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
         "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
         "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active",
         "tickgate_recording_dropped_frames_total", "tickgate_recording_capped_files_total",
+        "tickgate_recording_capped_frames_total",
         "tickgate_recording_buffered_bytes"}) {
     BOOST_TEST_CONTEXT(f) {
       BOOST_TEST(first.types.contains(f));
@@ -943,6 +944,7 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   BOOST_TEST(!recording.at("capped").as_bool());
   BOOST_TEST(number(recording.at("capped_files")) == 0u);
   BOOST_TEST(recording.contains("buffered_bytes"));
+  BOOST_TEST(number(recording.at("capped_frames")) == 0u);
   // A run may neither flush the live session nor read the file being
   // recorded.
   const std::string live(g.get_json("/api/redis-option-tokens").at("database_name").as_string());
