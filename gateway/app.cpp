@@ -24,10 +24,9 @@ app::app(asio::io_context& io, config cfg, protocol::instrument_index instrument
   feed_ = std::make_unique<feed>(io_.get_executor(), config_, *router_);
   replayer_ = std::make_unique<replayer>(io_.get_executor(), *router_);
   replayer_->set_backpressure([this] {
-    for (const auto& [db, c] : pool_->connections()) {
-      if (c->stats().buffered_bytes > c->options().buffer_limit_bytes / 4) return true;
-    }
-    return false;
+    return pool_->any_connection([](const storage::connection& c) {
+      return c.stats().buffered_bytes > c.options().buffer_limit_bytes / 4;
+    });
   });
   control_ = std::make_unique<control_api>(*this);
   if (config_.recording.enabled) {

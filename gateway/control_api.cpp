@@ -418,7 +418,8 @@ asio::awaitable<http_response> get_stats(route_context& c) {
                                   {"dropped", st.dropped},
                                   {"buffered_bytes", st.buffered_bytes},
                                   {"capped", st.capped},
-                                  {"capped_files", st.capped_files}};
+                                  {"capped_files", st.capped_files},
+                                  {"capped_frames", st.capped_frames}};
   } else {
     o["recording"] = json::object{{"active", false}};
   }

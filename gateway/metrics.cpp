@@ -246,6 +246,9 @@ std::string render_metrics(app& a) {
   family(out, "recording_capped_files_total", "counter",
          "Recording files closed at recording.max_bytes");
   sample(out, "recording_capped_files_total", {}, rec.capped_files);
+  family(out, "recording_capped_frames_total", "counter",
+         "Frames not recorded: their file had reached recording.max_bytes");
+  sample(out, "recording_capped_frames_total", {}, rec.capped_frames);
   const run_status& run = a.runs().status();
   family(out, "run_active", "gauge", "1 while a run (replay) is active");
   sample(out, "run_active", {}, run.state == run_state::running ? 1 : 0);

@@ -128,6 +128,7 @@ struct recorder::shared {
   std::uint64_t generation = 0;
   std::uint64_t committed = 0;  // file size after the last successful write
   bool need_magic = false;
+  bool capped_now = false;  // the current file reached max_bytes
 
   void run();
   void write_batch();
@@ -202,6 +203,7 @@ void recorder::shared::fail(std::string what) {
 
 void recorder::shared::open(const file_switch& sw) {
   close_file();
+  capped_now = false;
   if (failed.load(std::memory_order_relaxed)) return;
   generation = sw.generation;
   path = file_for(config.data_dir, sw.session);
@@ -242,12 +244,19 @@ void recorder::shared::open(const file_switch& sw) {
 }
 
 void recorder::shared::write_segment(std::string_view bytes, std::uint64_t records) {
+  if (capped_now) {
+    // Buffered before on_frame saw the cap: not recorded, counted.
+    std::lock_guard lk(mutex);
+    stats.capped_frames += records;
+    return;
+  }
   if (file == nullptr || (bytes.empty() && !need_magic)) return;
   const std::size_t head = need_magic ? recording_magic.size() : 0;
   const std::uint64_t max = config.max_bytes;
   bool cap = false;
   if (max != 0 && committed + head + bytes.size() > max) {
     // The whole records that fit; the file ends at the last of them.
+    const std::uint64_t segment_records = records;
     const std::uint64_t room = max > committed + head ? max - committed - head : 0;
     const auto all = std::as_bytes(std::span(bytes.data(), bytes.size()));
     std::size_t fit = 0;
@@ -260,6 +269,8 @@ void recorder::shared::write_segment(std::string_view bytes, std::uint64_t recor
     }
     bytes = bytes.substr(0, fit);
     cap = true;
+    std::lock_guard lk(mutex);
+    stats.capped_frames += segment_records - records;
   }
   if (head + bytes.size() != 0) {
     const bool ok = (head == 0 || std::fwrite(recording_magic.data(), 1, head, file) == head) &&
@@ -282,6 +293,7 @@ void recorder::shared::write_segment(std::string_view bytes, std::uint64_t recor
   }
   if (cap) {
     close_file();
+    capped_now = true;
     capped_generation.store(generation, std::memory_order_relaxed);
     log::warn("recorder", "recording stopped for this file: it reached recording.max_bytes",
               {{"file", path.string()},
@@ -380,7 +392,8 @@ void recorder::on_frame(std::span<const std::byte> frame, std::int64_t received_
     ++generation_;
     switched = true;
   } else if (s.capped_generation.load(std::memory_order_relaxed) == generation_) {
-    return;  // this file is full; the next day's file starts again
+    ++capped_skipped_;  // this file is full; the next day's file starts again
+    return;
   }
   const std::size_t need = recording_record_header_bytes + frame.size();
   bool wake = false;
@@ -423,6 +436,7 @@ recorder_stats recorder::stats() const {
   std::lock_guard lk(shared_->mutex);
   recorder_stats st = shared_->stats;
   st.buffered_bytes = shared_->front.bytes.size() + shared_->in_flight;
+  st.capped_frames += capped_skipped_;
   st.active = started_ && !shared_->failed.load(std::memory_order_relaxed) && !st.capped;
   return st;
 }

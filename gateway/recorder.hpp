@@ -45,6 +45,7 @@ struct recorder_stats {
   std::uint64_t errors = 0;          // file errors (recording stops at the first)
   std::uint64_t dropped = 0;         // frames not recorded: the buffer was full (disk too slow)
   std::uint64_t capped_files = 0;    // files closed at recording.max_bytes
+  std::uint64_t capped_frames = 0;   // frames not recorded: their file had reached max_bytes
   std::uint64_t buffered_bytes = 0;  // waiting for the writer thread
   bool active = false;               // recording now
   bool capped = false;               // the current file reached recording.max_bytes
@@ -103,6 +104,7 @@ private:
   bool started_ = false;
   std::string session_;
   std::uint64_t generation_ = 0;  // increments at each file switch
+  std::uint64_t capped_skipped_ = 0;  // frames on_frame turned away from a full file
   // The current IST day [from, until) when the session follows the date.
   std::int64_t day_from_us_ = 0;
   std::int64_t day_until_us_ = 0;

@@ -39,6 +39,15 @@ public:
   std::vector<std::pair<int, connection*>> connections() const;
   // True when every connection is up (and there is at least one).
   bool all_connected() const noexcept;
+  // True when pred(connection) holds for one of them; allocates nothing
+  // (the replayer asks before every frame).
+  template <class Pred>
+  bool any_connection(Pred&& pred) const {
+    for (const auto& entry : by_db_) {
+      if (pred(*entry.second)) return true;
+    }
+    return false;
+  }
 
 private:
   boost::asio::any_io_executor ex_;

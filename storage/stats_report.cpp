@@ -107,6 +107,10 @@ const std::vector<counter>& connection_families() {
        [](const connection& c) {
          return static_cast<std::uint64_t>(c.options().buffer_limit_bytes);
        }},
+      {"tickgate_redis_backlog_limit_bytes", "gauge", "Queue bound while Redis is connected",
+       [](const connection& c) {
+         return static_cast<std::uint64_t>(c.options().backlog_limit_bytes);
+       }},
       {"tickgate_redis_buffered_commands", "gauge", "Commands waiting to be written or answered",
        [](const connection& c) { return c.stats().buffered_commands; }},
       {"tickgate_redis_in_flight_commands", "gauge", "Commands written, waiting for a reply",
@@ -205,6 +209,7 @@ json::object to_json(const connection& c) {
   o["protocol_errors"] = s.protocol_errors;
   o["buffered_bytes"] = s.buffered_bytes;
   o["buffer_limit_bytes"] = c.options().buffer_limit_bytes;
+  o["backlog_limit_bytes"] = c.options().backlog_limit_bytes;
   o["buffered_commands"] = s.buffered_commands;
   o["in_flight_commands"] = s.in_flight_commands;
   json::object lat;

@@ -371,3 +371,37 @@ BOOST_AUTO_TEST_CASE(failures_have_clear_messages_and_exit_codes) {
   BOOST_TEST(missing.status == 2);
   BOOST_TEST(missing.err.find("cannot read config file") != std::string::npos, missing.err);
 }
+
+// rediss://: the CLI verifies the server against the CA named in the URL
+// (and shows its client certificate when the server asks for one); without
+// the CA, the default trust store refuses the test CA's server, with the
+// reason, exit 1.
+BOOST_AUTO_TEST_CASE(rediss_verifies_the_server_and_presents_a_client_certificate) {
+  test::redis_server_options o;
+  o.tls = true;
+  o.tls_auth_clients = true;
+  test::redis_server redis(o);
+  test::redis_client writer(redis.url());
+  writer.command({"XADD", "market_data_stream:RELIANCE", "*", "symbol", "RELIANCE", "ltp",
+                  "2456.75", "sequence", "7"});
+  const std::string cli = std::string(TICKGATE_BINARY_DIR) + "/tickgate-cli";
+
+  const auto ok = test::run_program({cli, "--url", redis.url(), "--json", "latest", "RELIANCE"});
+  BOOST_REQUIRE_MESSAGE(ok.status == 0, ok.err);
+  const auto lines = json_lines(ok.out);
+  BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+  BOOST_TEST(field(json_fields(lines[0]), "ltp") == "2456.75");
+  BOOST_TEST(field(json_fields(lines[0]), "sequence") == "7");
+
+  const std::string host = "rediss://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  const auto untrusted = test::run_program({cli, "--url", host, "latest", "RELIANCE"});
+  BOOST_TEST(untrusted.status == 1);
+  BOOST_TEST(untrusted.err.find("certificate") != std::string::npos, untrusted.err);
+  BOOST_TEST(untrusted.out.find("2456.75") == std::string::npos);
+
+  // The CA but no client certificate: the server refuses the handshake.
+  const auto anonymous = test::run_program(
+      {cli, "--url", host + "?ca_file=" + redis.tls().ca_cert.string(), "latest", "RELIANCE"});
+  BOOST_TEST(anonymous.status == 1, anonymous.err);
+  BOOST_TEST(anonymous.out.find("2456.75") == std::string::npos);
+}

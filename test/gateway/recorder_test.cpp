@@ -4,8 +4,9 @@
 // blocks the caller, and the frames that did not fit the buffer are counted
 // exactly; stop() writes the buffered tail, and gives up on a stuck disk
 // after its bound; recording.max_bytes closes a file at its last record that
-// fits and the next day's file starts again; on_frame allocates nothing on
-// the caller's thread in steady state (test/support/counted_new.hpp).
+// fits (frames past it counted wherever they waited) and the next day's
+// file starts again; on_frame allocates nothing on the caller's thread in
+// steady state (test/support/counted_new.hpp).
 #define BOOST_TEST_MODULE gateway_recorder
 #include <boost/test/unit_test.hpp>
 
@@ -16,6 +17,7 @@
 #include "test/support/counted_new.hpp"
 #include "test/support/process.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -252,6 +254,45 @@ BOOST_AUTO_TEST_CASE(stop_writes_the_buffered_tail) {
   BOOST_TEST(records.back().received_us == 300);
 }
 
+// Frames buffered before the writer finds the cap are not recorded, and
+// counted like the ones turned away after it: the writer is held on its
+// second batch (the one that reaches the cap) while 100 more frames queue
+// behind it, in a third batch for the same, full file.
+BOOST_AUTO_TEST_CASE(frames_past_the_cap_are_counted_wherever_they_wait) {
+  test::temp_dir dir;
+  auto cfg = config_in(dir.path(), "capped");
+  cfg.max_bytes = 1 << 20;
+  constexpr std::size_t frame_bytes = 1000;
+  constexpr std::size_t record_bytes = recording_record_header_bytes + frame_bytes;
+  constexpr std::size_t fit = ((1 << 20) - recording_magic.size()) / record_bytes;  // 1036
+  writer_gate gate;
+  std::atomic<int> writes{0};
+  recorder_tuning tuning;
+  tuning.flush_bytes = std::size_t{64} << 20;  // no wake-up for size
+  tuning.flush_interval = 200ms;               // the writer takes what waits every 200 ms
+  tuning.before_write = [&] {
+    if (++writes == 2) gate.hook();
+  };
+  recorder r(cfg, tuning);
+  BOOST_REQUIRE(r.start());
+  r.on_frame(frame_for(0, frame_bytes), 0);  // opens the file: batch 1
+  BOOST_REQUIRE(test::eventually([&] { return r.stats().frames == 1u; }, 10s));
+  for (int i = 1; i < 1100; ++i) r.on_frame(frame_for(i, frame_bytes), i);
+  BOOST_REQUIRE(gate.wait_entered());  // batch 2 (frames 1–1099) taken, not written
+  for (int i = 1100; i < 1200; ++i) r.on_frame(frame_for(i, frame_bytes), i);  // batch 3
+  gate.release();
+  BOOST_REQUIRE(test::eventually([&] { return r.stats().capped_frames == 1200u - fit; }, 10s));
+  r.on_frame(frame_for(1200, frame_bytes), 1200);  // turned away at once
+  r.stop();
+  const auto st = r.stats();
+  BOOST_TEST(st.frames == fit);
+  BOOST_TEST(st.capped_frames == 1200u - fit + 1u);
+  BOOST_TEST(st.dropped == 0u);
+  BOOST_TEST(st.capped_files == 1u);
+  BOOST_TEST(writes.load() >= 3);  // batch 3 went through the writer
+  BOOST_TEST(read_records(recorder::file_for(dir.path(), "capped")).size() == fit);
+}
+
 BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
   test::temp_dir dir;
   auto cfg = config_in(dir.path(), "");
@@ -286,6 +327,10 @@ BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
     BOOST_TEST(st.frames == fit + 10);
     BOOST_TEST(st.files == 2u);
     BOOST_TEST(st.capped_files == 1u);
+    // Every frame of the 18th that did not fit is counted: those buffered
+    // before the writer found the cap, and the one turned away after.
+    BOOST_TEST(st.capped_frames == 1200u - fit + 1u);
+    BOOST_TEST(st.dropped == 0u);
   }
   const auto day18 = dir.path() / "N_20250718.ticks";
   BOOST_TEST(std::filesystem::file_size(day18) == recording_magic.size() + fit * record_bytes);
@@ -309,6 +354,7 @@ BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
   BOOST_TEST(st.capped);
   BOOST_TEST(st.capped_files == 1u);
   BOOST_TEST(st.frames == 0u);
+  BOOST_TEST(st.capped_frames == 1u);
   BOOST_TEST(std::filesystem::file_size(dir.path() / "full.ticks") ==
              recording_magic.size() + fit * record_bytes);
 }

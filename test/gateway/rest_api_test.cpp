@@ -213,6 +213,11 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
   BOOST_TEST(number(stats.at("feed").at("connections").at(0).at("connects")) == 1u);
   BOOST_TEST(number(stats.at("sinks").at("stream").at("records")) > 0u);
   BOOST_TEST(stats.at("redis").at("connections").as_array().size() >= 1u);
+  // Both bounds of the queue, as configured (defaults: 64 MiB outage, 256 MiB backlog).
+  BOOST_TEST(number(stats.at("redis").at("connections").at(0).at("buffer_limit_bytes")) ==
+             64u << 20);
+  BOOST_TEST(number(stats.at("redis").at("connections").at(0).at("backlog_limit_bytes")) ==
+             256u << 20);
   // Losses by cause, none on a healthy run.
   for (const char* key : {"dropped_commands", "discarded_commands", "abandoned_commands"}) {
     BOOST_TEST_CONTEXT(key) {
@@ -663,11 +668,14 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
         "tickgate_feed_connects_total", "tickgate_feed_reconnects_total", "tickgate_feed_connected",
         "tickgate_redis_sink_commands_total", "tickgate_redis_sink_dropped_total",
         "tickgate_redis_dropped_commands_total", "tickgate_redis_discarded_commands_total",
-        "tickgate_redis_abandoned_commands_total", "tickgate_redis_buffered_bytes", "tickgate_redis_round_trip_seconds",
+        "tickgate_redis_abandoned_commands_total", "tickgate_redis_buffered_bytes",
+        "tickgate_redis_buffer_limit_bytes", "tickgate_redis_backlog_limit_bytes",
+        "tickgate_redis_round_trip_seconds",
         "tickgate_redis_origin_to_ack_seconds", "tickgate_process_resident_memory_bytes",
         "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
         "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active",
         "tickgate_recording_dropped_frames_total", "tickgate_recording_capped_files_total",
+        "tickgate_recording_capped_frames_total",
         "tickgate_recording_buffered_bytes"}) {
     BOOST_TEST_CONTEXT(f) {
       BOOST_TEST(first.types.contains(f));
@@ -936,6 +944,7 @@ BOOST_AUTO_TEST_CASE(live_frames_are_recorded_and_replay_as_a_run) {
   BOOST_TEST(!recording.at("capped").as_bool());
   BOOST_TEST(number(recording.at("capped_files")) == 0u);
   BOOST_TEST(recording.contains("buffered_bytes"));
+  BOOST_TEST(number(recording.at("capped_frames")) == 0u);
   // A run may neither flush the live session nor read the file being
   // recorded.
   const std::string live(g.get_json("/api/redis-option-tokens").at("database_name").as_string());
