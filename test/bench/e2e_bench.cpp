@@ -24,6 +24,9 @@
 //     latency (the connection's origin_to_ack histogram, per request: a tick
 //     is 4 requests, acknowledged by the same read) and CPU per tick;
 //  4. burst: --burst ticks within one second (market open).
+// Paced phases also print the feeding loop's late wake-ups (≥ 5 ms): the
+// loop runs on the gateway's thread, so a latency spike without one was not
+// the gateway's work.
 // After each, the bench proves no tick was lost: nothing dropped or refused,
 // and every token's stream holds exactly the ticks sent to it, the newest
 // entry carrying the token's last sequence number.
@@ -131,6 +134,9 @@ struct phase_result {
   std::vector<double> rss_samples;
   // The process phase: p50, p99, p99.9, max from the gateway's /stats.
   std::optional<std::array<std::uint64_t, 4>> process_latency;
+  // Paced phases: the feeding loop's late wake-ups (≥ 5 ms) — the gateway's
+  // thread was busy or not scheduled — as (seconds into the phase, ms late).
+  std::vector<std::pair<double, double>> stalls;
   std::string loss;  // "" when nothing was lost, else what
 };
 
@@ -193,7 +199,14 @@ public:
                   p.ticks, static_cast<std::size_t>(elapsed * static_cast<double>(p.rate)));
               if (sent >= due) {
                 timer.expires_after(100us);
+                const auto asleep = steady::now();
                 co_await timer.async_wait(asio::use_awaitable);
+                const auto late = steady::now() - asleep - 100us;
+                if (late >= 5ms) {
+                  r.stalls.emplace_back(
+                      std::chrono::duration<double>(asleep - start).count(),
+                      std::chrono::duration<double, std::milli>(late).count());
+                }
                 continue;
               }
             } else if (conn.stats().buffered_bytes > (4u << 20)) {
@@ -524,6 +537,14 @@ void print_row(const phase_result& r) {
                                                               static_cast<double>(r.writes)))
                                   .c_str(),
               r.rss, r.loss.empty() ? "none lost" : r.loss.c_str());
+  if (!r.stalls.empty()) {
+    std::printf("  %s: the feeding loop woke >= 5 ms late %zu times (s into the phase: ms late):",
+                r.name.c_str(), r.stalls.size());
+    for (std::size_t i = 0; i < r.stalls.size() && i < 12; ++i) {
+      std::printf(" %.2f:%.1f", r.stalls[i].first, r.stalls[i].second);
+    }
+    std::printf("%s\n", r.stalls.size() > 12 ? " …" : "");
+  }
   std::fflush(stdout);
 }
 
