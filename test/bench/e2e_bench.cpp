@@ -132,6 +132,7 @@ struct phase_result {
   std::uint64_t errors = 0;
   double rss = 0;
   std::vector<double> rss_samples;
+  std::vector<double> rss_anon_samples;  // the heap's part of it
   // The process phase: p50, p99, p99.9, max from the gateway's /stats.
   std::optional<std::array<std::uint64_t, 4>> process_latency;
   // Paced phases: the feeding loop's late wake-ups (≥ 5 ms) — the gateway's
@@ -345,11 +346,15 @@ double process_cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double process_rss_mb(pid_t pid) {
+// A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
+// the binary and libraries included) or "RssAnon:" (heap and stacks only).
+double process_status_mb(pid_t pid, std::string_view field = "VmRSS:") {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+    if (line.rfind(field, 0) == 0) {
+      return std::strtod(line.c_str() + field.size(), nullptr) / 1024.0;
+    }
   }
   return 0;
 }
@@ -450,7 +455,8 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
                                               std::chrono::duration<double>(
                                                   seconds * static_cast<double>(i) /
                                                   static_cast<double>(std::max<std::size_t>(rss_samples, 1)))));
-    r.rss_samples.push_back(process_rss_mb(pid));
+    r.rss_samples.push_back(process_status_mb(pid));
+    r.rss_anon_samples.push_back(process_status_mb(pid, "RssAnon:"));
   }
   const double cpu1 = process_cpu_seconds(pid);
   const std::int64_t stored1 = stored();
@@ -656,6 +662,14 @@ int main(int argc, char** argv) {
     for (double v : samples) std::printf(" %.1f", v);
     std::printf("\nrss_first_mb=%.1f rss_last_mb=%.1f rss_peak_mb=%.1f rss_drift_pct=%.2f\n", first,
                 last, peak, (last - first) * 100.0 / first);
+    // RssAnon: heap and stacks. Growth here is memory the gateway holds;
+    // growth only in RSS is code and data pages of the binary and libraries
+    // touched for the first time.
+    const auto& anon = process->rss_anon_samples;
+    std::printf("process RssAnon (MiB, same samples):");
+    for (double v : anon) std::printf(" %.1f", v);
+    std::printf("\nrss_anon_first_mb=%.1f rss_anon_last_mb=%.1f rss_anon_drift_pct=%.2f\n",
+                anon.front(), anon.back(), (anon.back() - anon.front()) * 100.0 / anon.front());
   }
 
   const bool lost = !through.loss.empty() || !paced.loss.empty() || !burst.loss.empty() ||
