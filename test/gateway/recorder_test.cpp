@@ -254,6 +254,13 @@ BOOST_AUTO_TEST_CASE(stop_writes_the_buffered_tail) {
   BOOST_TEST(records.back().received_us == 300);
 }
 
+// The capped-file tests: a 1 MiB cap and 1000-byte frames, of which the
+// first cap_fit (1036) fit after the file's magic.
+constexpr std::uint64_t cap_bytes = 1 << 20;
+constexpr std::size_t cap_frame_bytes = 1000;
+constexpr std::size_t cap_record_bytes = recording_record_header_bytes + cap_frame_bytes;
+constexpr std::size_t cap_fit = (cap_bytes - recording_magic.size()) / cap_record_bytes;
+
 // Frames buffered before the writer finds the cap are not recorded, and
 // counted like the ones turned away after it: the writer is held on its
 // second batch (the one that reaches the cap) while 100 more frames queue
@@ -261,10 +268,7 @@ BOOST_AUTO_TEST_CASE(stop_writes_the_buffered_tail) {
 BOOST_AUTO_TEST_CASE(frames_past_the_cap_are_counted_wherever_they_wait) {
   test::temp_dir dir;
   auto cfg = config_in(dir.path(), "capped");
-  cfg.max_bytes = 1 << 20;
-  constexpr std::size_t frame_bytes = 1000;
-  constexpr std::size_t record_bytes = recording_record_header_bytes + frame_bytes;
-  constexpr std::size_t fit = ((1 << 20) - recording_magic.size()) / record_bytes;  // 1036
+  cfg.max_bytes = cap_bytes;
   writer_gate gate;
   std::atomic<int> writes{0};
   recorder_tuning tuning;
@@ -275,68 +279,65 @@ BOOST_AUTO_TEST_CASE(frames_past_the_cap_are_counted_wherever_they_wait) {
   };
   recorder r(cfg, tuning);
   BOOST_REQUIRE(r.start());
-  r.on_frame(frame_for(0, frame_bytes), 0);  // opens the file: batch 1
+  r.on_frame(frame_for(0, cap_frame_bytes), 0);  // opens the file: batch 1
   BOOST_REQUIRE(test::eventually([&] { return r.stats().frames == 1u; }, 10s));
-  for (int i = 1; i < 1100; ++i) r.on_frame(frame_for(i, frame_bytes), i);
+  for (int i = 1; i < 1100; ++i) r.on_frame(frame_for(i, cap_frame_bytes), i);
   BOOST_REQUIRE(gate.wait_entered());  // batch 2 (frames 1–1099) taken, not written
-  for (int i = 1100; i < 1200; ++i) r.on_frame(frame_for(i, frame_bytes), i);  // batch 3
+  for (int i = 1100; i < 1200; ++i) r.on_frame(frame_for(i, cap_frame_bytes), i);  // batch 3
   gate.release();
-  BOOST_REQUIRE(test::eventually([&] { return r.stats().capped_frames == 1200u - fit; }, 10s));
-  r.on_frame(frame_for(1200, frame_bytes), 1200);  // turned away at once
+  BOOST_REQUIRE(test::eventually([&] { return r.stats().capped_frames == 1200u - cap_fit; }, 10s));
+  r.on_frame(frame_for(1200, cap_frame_bytes), 1200);  // turned away at once
   r.stop();
   const auto st = r.stats();
-  BOOST_TEST(st.frames == fit);
-  BOOST_TEST(st.capped_frames == 1200u - fit + 1u);
+  BOOST_TEST(st.frames == cap_fit);
+  BOOST_TEST(st.capped_frames == 1200u - cap_fit + 1u);
   BOOST_TEST(st.dropped == 0u);
   BOOST_TEST(st.capped_files == 1u);
   BOOST_TEST(writes.load() >= 3);  // batch 3 went through the writer
-  BOOST_TEST(read_records(recorder::file_for(dir.path(), "capped")).size() == fit);
+  BOOST_TEST(read_records(recorder::file_for(dir.path(), "capped")).size() == cap_fit);
 }
 
 BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
   test::temp_dir dir;
   auto cfg = config_in(dir.path(), "");
-  cfg.max_bytes = 1 << 20;
-  constexpr std::size_t frame_bytes = 1000;
-  constexpr std::size_t record_bytes = recording_record_header_bytes + frame_bytes;
-  constexpr std::size_t fit = ((1 << 20) - recording_magic.size()) / record_bytes;  // 1036
+  cfg.max_bytes = cap_bytes;
   captured_log logged;
   {
     recorder r(cfg);
     BOOST_REQUIRE(r.start());
     // 1200 frames on the 18th: the file stops at the last one that fits.
     for (int i = 0; i < 1200; ++i)
-      r.on_frame(frame_for(i, frame_bytes), before_midnight_ist - 5000 + i);
+      r.on_frame(frame_for(i, cap_frame_bytes), before_midnight_ist - 5000 + i);
     BOOST_REQUIRE(test::eventually([&] { return r.stats().capped; }, 10s));
     auto st = r.stats();
     BOOST_TEST(!st.active);
     BOOST_TEST(st.capped_files == 1u);
-    BOOST_TEST(st.frames == fit);
+    BOOST_TEST(st.frames == cap_fit);
     BOOST_TEST(st.dropped == 0u);
     BOOST_TEST(st.errors == 0u);
     BOOST_TEST(logged.count("reached recording.max_bytes") == 1u);
     // More frames that day are not recorded.
-    r.on_frame(frame_for(5000, frame_bytes), before_midnight_ist);
+    r.on_frame(frame_for(5000, cap_frame_bytes), before_midnight_ist);
     // The 19th: a new file.
     for (int i = 0; i < 10; ++i) {
-      r.on_frame(frame_for(10'000 + i, frame_bytes), before_midnight_ist + 1'000'000 + i);
+      r.on_frame(frame_for(10'000 + i, cap_frame_bytes), before_midnight_ist + 1'000'000 + i);
     }
     BOOST_REQUIRE(test::eventually([&] { return r.stats().active; }, 10s));
     r.stop();
     st = r.stats();
-    BOOST_TEST(st.frames == fit + 10);
+    BOOST_TEST(st.frames == cap_fit + 10);
     BOOST_TEST(st.files == 2u);
     BOOST_TEST(st.capped_files == 1u);
     // Every frame of the 18th that did not fit is counted: those buffered
     // before the writer found the cap, and the one turned away after.
-    BOOST_TEST(st.capped_frames == 1200u - fit + 1u);
+    BOOST_TEST(st.capped_frames == 1200u - cap_fit + 1u);
     BOOST_TEST(st.dropped == 0u);
   }
   const auto day18 = dir.path() / "N_20250718.ticks";
-  BOOST_TEST(std::filesystem::file_size(day18) == recording_magic.size() + fit * record_bytes);
+  BOOST_TEST(std::filesystem::file_size(day18) == recording_magic.size() + cap_fit * cap_record_bytes);
   const auto records = read_records(day18);
-  BOOST_REQUIRE_EQUAL(records.size(), fit);
-  BOOST_TEST(records.back().received_us == before_midnight_ist - 5000 + std::int64_t{fit} - 1);
+  BOOST_REQUIRE_EQUAL(records.size(), cap_fit);
+  BOOST_TEST(records.back().received_us == before_midnight_ist - 5000 + std::int64_t{cap_fit} - 1);
   const auto next = read_records(dir.path() / "N_20250719.ticks");
   BOOST_REQUIRE_EQUAL(next.size(), 10u);
   BOOST_TEST(next.front().received_us == before_midnight_ist + 1'000'000);
@@ -345,10 +346,10 @@ BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
   // more into it, and says why.
   std::filesystem::rename(day18, dir.path() / "full.ticks");
   auto fixed = config_in(dir.path(), "full");
-  fixed.max_bytes = 1 << 20;
+  fixed.max_bytes = cap_bytes;
   recorder r(fixed);
   BOOST_REQUIRE(r.start());
-  r.on_frame(frame_for(1, frame_bytes), 1);
+  r.on_frame(frame_for(1, cap_frame_bytes), 1);
   r.stop();
   const auto st = r.stats();
   BOOST_TEST(st.capped);
@@ -356,7 +357,7 @@ BOOST_AUTO_TEST_CASE(max_bytes_closes_the_file_and_the_next_day_starts_again) {
   BOOST_TEST(st.frames == 0u);
   BOOST_TEST(st.capped_frames == 1u);
   BOOST_TEST(std::filesystem::file_size(dir.path() / "full.ticks") ==
-             recording_magic.size() + fit * record_bytes);
+             recording_magic.size() + cap_fit * cap_record_bytes);
 }
 
 BOOST_AUTO_TEST_CASE(on_frame_allocates_nothing_in_steady_state) {
