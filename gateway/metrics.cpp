@@ -4,12 +4,10 @@
 #include "gateway/recorder.hpp"
 #include "gateway/replay.hpp"
 #include "protocol/errc.hpp"
+#include "storage/process_memory.hpp"
 #include "storage/stats_report.hpp"
 
-#include <unistd.h>
-
 #include <charconv>
-#include <cstdio>
 #include <vector>
 
 namespace tickgate::gateway {
@@ -78,18 +76,6 @@ void histogram_seconds(std::string& out, std::string_view name, std::string_view
 }
 
 }  // namespace
-
-std::uint64_t process_rss_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long long size = 0;
-  unsigned long long resident = 0;
-  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
-  std::fclose(f);
-  if (n != 2) return 0;
-  const long page = sysconf(_SC_PAGESIZE);
-  return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(page > 0 ? page : 4096);
-}
 
 std::string render_metrics(app& a) {
   std::string out;
@@ -259,7 +245,8 @@ std::string render_metrics(app& a) {
 
   // --- process ---
   family(out, "process_resident_memory_bytes", "gauge", "Resident set size");
-  sample(out, "process_resident_memory_bytes", {}, process_rss_bytes());
+  sample(out, "process_resident_memory_bytes", {},
+         storage::resident_set_bytes().value_or(0));
   const double uptime =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - a.started_at()).count();
   family(out, "process_start_time_seconds", "gauge", "Start time of the process, epoch seconds");

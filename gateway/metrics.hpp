@@ -25,8 +25,4 @@ class app;
 
 std::string render_metrics(app& a);
 
-// Resident set size of this process in bytes (/proc/self/statm), 0 when
-// unavailable.
-std::uint64_t process_rss_bytes();
-
 }  // namespace tickgate::gateway

@@ -46,7 +46,7 @@
 // bytes are down to drained_bytes. Tracking the mark is one comparison per
 // commit; the release itself is the caller's to schedule and rate-limit (the
 // connection does it from its health timer, then returns freed heap to the
-// OS: memory.hpp).
+// OS: process_memory.hpp).
 #pragma once
 
 #include "storage/ring_buffer.hpp"

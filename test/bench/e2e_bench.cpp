@@ -93,12 +93,15 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// VmRSS of this process, MiB.
-double rss_mb() {
-  std::ifstream in("/proc/self/status");
+// A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
+// the binary and libraries included) or "RssAnon:" (heap and stacks only).
+double process_status_mb(pid_t pid, std::string_view field = "VmRSS:") {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+    if (line.rfind(field, 0) == 0) {
+      return std::strtod(line.c_str() + field.size(), nullptr) / 1024.0;
+    }
   }
   return 0;
 }
@@ -223,7 +226,7 @@ public:
           co_await conn.flush(120s);
           r.seconds = std::chrono::duration<double>(steady::now() - start).count();
           r.cpu = cpu_seconds() - cpu0;
-          r.rss = rss_mb();
+          r.rss = process_status_mb(getpid());
           co_await app.shutdown();
           done = true;
         },
@@ -346,18 +349,6 @@ double process_cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
-// the binary and libraries included) or "RssAnon:" (heap and stacks only).
-double process_status_mb(pid_t pid, std::string_view field = "VmRSS:") {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) {
-      return std::strtod(line.c_str() + field.size(), nullptr) / 1024.0;
-    }
-  }
-  return 0;
-}
 
 // A scrip master (OpenAPIScripMaster.json rows) for the synthetic market.
 std::string scrip_master_json(const bench::synthetic_market& market) {
