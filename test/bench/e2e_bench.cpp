@@ -26,7 +26,9 @@
 //  4. burst: --burst ticks within one second (market open).
 // Paced phases also print the feeding loop's late wake-ups (≥ 5 ms): the
 // loop runs on the gateway's thread, so a latency spike without one was not
-// the gateway's work.
+// the gateway's work. Every phase prints its CPU per tick split into user
+// and system time, wake-ups (voluntary context switches: the fixed cost of a
+// steady stream), preemptions and the hypervisor's steal time.
 // After each, the bench proves no tick was lost: nothing dropped or refused,
 // and every token's stream holds exactly the ticks sent to it, the newest
 // entry carrying the token's last sequence number.
@@ -101,6 +103,18 @@ struct cpu_sample {
   }
 };
 
+// CPU time the hypervisor ran something else while this VM's CPUs had work
+// ("steal" in /proc/stat, all CPUs), in ms; 0 on bare metal. A latency spike
+// in a phase with steal time may be nobody's in this machine.
+double steal_ms() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;  // "cpu": the sum over CPUs
+  std::array<double, 8> fields{};  // user nice system idle iowait irq softirq steal
+  for (double& f : fields) in >> f;
+  return fields[7] * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 cpu_sample self_cpu() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -146,6 +160,7 @@ struct phase_result {
   std::size_t ticks = 0;
   double seconds = 0;  // first frame → last acknowledgement
   cpu_sample cpu;      // the gateway's, over the phase
+  double steal_ms = 0;  // taken by the hypervisor over the phase (all CPUs)
   metrics::histogram latency;
   std::uint64_t commands = 0;
   std::uint64_t writes = 0;
@@ -208,6 +223,7 @@ public:
     r.name = name;
     r.ticks = p.ticks;
     const cpu_sample cpu0 = self_cpu();
+    const double steal0 = steal_ms();
     const auto start = steady::now();
     bool done = false;
     asio::co_spawn(
@@ -244,6 +260,7 @@ public:
           co_await conn.flush(120s);
           r.seconds = std::chrono::duration<double>(steady::now() - start).count();
           r.cpu = self_cpu() - cpu0;
+          r.steal_ms = steal_ms() - steal0;
           r.rss = process_status_mb(getpid());
           co_await app.shutdown();
           done = true;
@@ -467,6 +484,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   r.name = "process";
   const pid_t pid = gateway.pid();
   const cpu_sample cpu0 = process_cpu(pid);
+  const double steal0 = steal_ms();
   const std::int64_t stored0 = stored();
   const auto start = steady::now();
   for (std::size_t i = 1; i <= std::max<std::size_t>(rss_samples, 1); ++i) {
@@ -478,6 +496,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
     r.rss_anon_samples.push_back(process_status_mb(pid, "RssAnon:"));
   }
   const cpu_sample cpu1 = process_cpu(pid);
+  r.steal_ms = steal_ms() - steal0;
   const std::int64_t stored1 = stored();
   // The gateway's own frame-received → Redis-acknowledged histogram, from
   // GET /stats (since start-up, subscription burst included).
@@ -565,11 +584,11 @@ void print_row(const phase_result& r) {
   if (r.ticks != 0 && r.seconds > 0) {
     const double ticks = static_cast<double>(r.ticks);
     std::printf("  %s: CPU per tick user %.2f + system %.2f us; %.0f wake-ups/s (%.1f ticks each), "
-                "%.0f preemptions/s\n",
+                "%.0f preemptions/s; steal %.0f ms\n",
                 r.name.c_str(), r.cpu.user * 1e6 / ticks, r.cpu.system * 1e6 / ticks,
                 static_cast<double>(r.cpu.voluntary) / r.seconds,
                 ticks / static_cast<double>(std::max<std::uint64_t>(r.cpu.voluntary, 1)),
-                static_cast<double>(r.cpu.involuntary) / r.seconds);
+                static_cast<double>(r.cpu.involuntary) / r.seconds, r.steal_ms);
   }
   if (!r.stalls.empty()) {
     std::printf("  %s: the feeding loop woke >= 5 ms late %zu times (s into the phase: ms late):",

@@ -8,7 +8,12 @@
 //   resp/encode_2x_publish  the pub/sub sink's two PUBLISH commands;
 //   resp/parse_replies   storage::resp_parser over the replies of one tick;
 //   router/on_frame      a SnapQuote frame through the whole router: decode,
-//                        records, the five sinks (queue only).
+//                        records, the five sinks (queue only);
+//   websocket/read_*     Beast's WebSocket client reading SnapQuote binary
+//                        messages already in its input, as the feed reads
+//                        them (co_await async_read_some per message) and
+//                        synchronously: what a message costs before the
+//                        router sees it, without TLS or system calls.
 // The connections are never started, so sinks only queue; every 1024
 // records the connection is replaced (outside the timing) before its outage
 // bound would start dropping. (pubsub_sink refuses to queue on a connection
@@ -27,10 +32,19 @@
 #include "test/bench/synthetic_market.hpp"
 
 #include <benchmark/benchmark.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -303,6 +317,203 @@ BENCHMARK_CAPTURE(router_on_frame, 5_sinks, 0)->Name("router/on_frame_5_sinks");
 BENCHMARK_CAPTURE(router_on_frame, 5_sinks_flush_every_5000, 5000)
     ->Name("router/on_frame_5_sinks_fixed")
     ->Iterations(60'000);
+
+// A WebSocket client and server over Beast's in-memory test stream pair,
+// handshake done. The server's writes land in the client's input.
+template <class Executor>
+struct websocket_pair {
+  using stream = boost::beast::websocket::stream<boost::beast::test::basic_stream<Executor>>;
+  websocket_pair() : client(io.get_executor()), server(io.get_executor()) {
+    client.next_layer().connect(server.next_layer());
+    bool accepted = false;
+    server.async_accept([&](boost::system::error_code ec) {
+      if (ec) throw std::runtime_error("accept: " + ec.message());
+      accepted = true;
+    });
+    bool connected = false;
+    client.async_handshake("127.0.0.1", "/smart-stream", [&](boost::system::error_code ec) {
+      if (ec) throw std::runtime_error("handshake: " + ec.message());
+      connected = true;
+    });
+    io.run();
+    io.restart();
+    if (!accepted || !connected) throw std::runtime_error("no handshake");
+    server.binary(true);
+  }
+  // `count` copies of `message` into the client's input.
+  void send(std::span<const std::byte> message, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      server.write(asio::buffer(message.data(), message.size()));
+    }
+  }
+  asio::io_context io{1};  // as gateway/main.cpp: one thread
+  stream client;
+  stream server;
+};
+
+constexpr std::size_t websocket_batch = 1000;
+
+// As gateway::feed::read_frames: a coroutine, one async_read_some per
+// message (the feed's frame bound + 1), as_tuple(use_awaitable).
+template <class Executor>
+void websocket_read_coroutine(benchmark::State& state) {
+  const one_tick t(protocol::mode::snap_quote);
+  websocket_pair<Executor> ws;
+  boost::beast::flat_buffer buffer;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ws.send(t.frame, websocket_batch);
+    ws.io.restart();
+    state.ResumeTiming();
+    asio::co_spawn(
+        ws.io,
+        [&]() -> asio::awaitable<void> {
+          for (std::size_t read = 0; read < websocket_batch;) {
+            auto [ec, n] = co_await ws.client.async_read_some(buffer, 65537,
+                                                              asio::as_tuple(asio::use_awaitable));
+            if (ec) throw std::runtime_error("read: " + ec.message());
+            if (!ws.client.is_message_done()) continue;
+            bytes += buffer.size();
+            buffer.clear();
+            ++read;
+          }
+        },
+        asio::detached);
+    ws.io.run();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(websocket_read_coroutine<asio::any_io_executor>)
+    ->Name("websocket/read_coroutine_per_message");
+BENCHMARK(websocket_read_coroutine<asio::io_context::executor_type>)
+    ->Name("websocket/read_coroutine_concrete_executor_per_message");
+
+// A coroutine on any_io_executor (as the feed's), the stream and the read's
+// completion handler on the concrete executor (bind_executor).
+void websocket_read_coroutine_bound(benchmark::State& state) {
+  using executor = asio::io_context::executor_type;
+  const one_tick t(protocol::mode::snap_quote);
+  websocket_pair<executor> ws;
+  boost::beast::flat_buffer buffer;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ws.send(t.frame, websocket_batch);
+    ws.io.restart();
+    state.ResumeTiming();
+    asio::co_spawn(
+        ws.io,
+        [&]() -> asio::awaitable<void> {
+          for (std::size_t read = 0; read < websocket_batch;) {
+            auto [ec, n] = co_await ws.client.async_read_some(
+                buffer, 65537,
+                asio::bind_executor(ws.io.get_executor(), asio::as_tuple(asio::use_awaitable)));
+            if (ec) throw std::runtime_error("read: " + ec.message());
+            if (!ws.client.is_message_done()) continue;
+            bytes += buffer.size();
+            buffer.clear();
+            ++read;
+          }
+        },
+        asio::detached);
+    ws.io.run();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(websocket_read_coroutine_bound)->Name("websocket/read_coroutine_bound_per_message");
+
+// The coroutine on the concrete executor too (awaitable<void, executor_type>).
+void websocket_read_coroutine_all_concrete(benchmark::State& state) {
+  using executor = asio::io_context::executor_type;
+  constexpr asio::use_awaitable_t<executor> use_awaitable;
+  const one_tick t(protocol::mode::snap_quote);
+  websocket_pair<executor> ws;
+  boost::beast::flat_buffer buffer;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ws.send(t.frame, websocket_batch);
+    ws.io.restart();
+    state.ResumeTiming();
+    asio::co_spawn(
+        ws.io.get_executor(),
+        [&]() -> asio::awaitable<void, executor> {
+          for (std::size_t read = 0; read < websocket_batch;) {
+            auto [ec, n] = co_await ws.client.async_read_some(buffer, 65537,
+                                                              asio::as_tuple(use_awaitable));
+            if (ec) throw std::runtime_error("read: " + ec.message());
+            if (!ws.client.is_message_done()) continue;
+            bytes += buffer.size();
+            buffer.clear();
+            ++read;
+          }
+        },
+        asio::detached);
+    ws.io.run();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(websocket_read_coroutine_all_concrete)
+    ->Name("websocket/read_coroutine_all_concrete_per_message");
+
+// The same reads chained through a plain completion handler (no coroutine).
+void websocket_read_callback(benchmark::State& state) {
+  const one_tick t(protocol::mode::snap_quote);
+  websocket_pair<asio::any_io_executor> ws;
+  boost::beast::flat_buffer buffer;
+  std::size_t bytes = 0;
+  std::size_t read = 0;
+  std::function<void(boost::system::error_code, std::size_t)> on_read;
+  const auto start_read = [&] { ws.client.async_read_some(buffer, 65537, on_read); };
+  on_read = [&](boost::system::error_code ec, std::size_t) {
+    if (ec) throw std::runtime_error("read: " + ec.message());
+    if (ws.client.is_message_done()) {
+      bytes += buffer.size();
+      buffer.clear();
+      if (++read == websocket_batch) return;
+    }
+    start_read();
+  };
+  for (auto _ : state) {
+    state.PauseTiming();
+    ws.send(t.frame, websocket_batch);
+    ws.io.restart();
+    read = 0;
+    state.ResumeTiming();
+    start_read();
+    ws.io.run();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(websocket_read_callback)->Name("websocket/read_callback_per_message");
+
+// The same messages read synchronously: Beast's framing alone.
+void websocket_read_sync(benchmark::State& state) {
+  const one_tick t(protocol::mode::snap_quote);
+  websocket_pair<asio::any_io_executor> ws;
+  boost::beast::flat_buffer buffer;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ws.send(t.frame, websocket_batch);
+    state.ResumeTiming();
+    for (std::size_t read = 0; read < websocket_batch;) {
+      ws.client.read_some(buffer, 65537);
+      if (!ws.client.is_message_done()) continue;
+      bytes += buffer.size();
+      buffer.clear();
+      ++read;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(websocket_read_sync)->Name("websocket/read_sync_per_message");
 
 }  // namespace
 
