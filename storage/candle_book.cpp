@@ -57,7 +57,11 @@ candle_book::update_result candle_book::update(symbol_id id, std::int64_t epoch_
   bool late = false;
   for (std::size_t i = 0; i < tf_.size(); ++i) {
     slot& s = st.slots[i];
-    const std::int64_t start = period_start(t, tf_[i].count(), offset_);
+    const std::int64_t tf = tf_[i].count();
+    // Most ticks fall in the candle in progress: [start, start + tf) is its
+    // period, so no division is needed to know it.
+    const std::int64_t start =
+        s.valid && t >= s.c.start && t - s.c.start < tf ? s.c.start : period_start(t, tf, offset_);
     if (!s.valid || start > s.c.start) {
       if (s.valid && s.dirty) {
         closed_.push_back({id, i, s.c});

@@ -86,11 +86,29 @@ using namespace tickgate;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-double cpu_seconds() {
+// CPU time and context switches of a process, cumulative. Voluntary
+// switches are the process going to sleep (epoll_wait with nothing ready):
+// each is a wake-up later, the main fixed cost of a steady stream.
+struct cpu_sample {
+  double user = 0;    // seconds
+  double system = 0;  // seconds
+  std::uint64_t voluntary = 0;
+  std::uint64_t involuntary = 0;  // preempted
+
+  double total() const { return user + system; }
+  cpu_sample operator-(const cpu_sample& o) const {
+    return {user - o.user, system - o.system, voluntary - o.voluntary, involuntary - o.involuntary};
+  }
+};
+
+cpu_sample self_cpu() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return {seconds(u.ru_utime), seconds(u.ru_stime), static_cast<std::uint64_t>(u.ru_nvcsw),
+          static_cast<std::uint64_t>(u.ru_nivcsw)};
 }
 
 // A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
@@ -127,7 +145,7 @@ struct phase_result {
   std::string name;
   std::size_t ticks = 0;
   double seconds = 0;  // first frame → last acknowledgement
-  double cpu = 0;      // seconds
+  cpu_sample cpu;      // the gateway's, over the phase
   metrics::histogram latency;
   std::uint64_t commands = 0;
   std::uint64_t writes = 0;
@@ -189,7 +207,7 @@ public:
     phase_result r;
     r.name = name;
     r.ticks = p.ticks;
-    const double cpu0 = cpu_seconds();
+    const cpu_sample cpu0 = self_cpu();
     const auto start = steady::now();
     bool done = false;
     asio::co_spawn(
@@ -225,7 +243,7 @@ public:
           if (app.sinks().candles != nullptr) app.sinks().candles->flush();
           co_await conn.flush(120s);
           r.seconds = std::chrono::duration<double>(steady::now() - start).count();
-          r.cpu = cpu_seconds() - cpu0;
+          r.cpu = self_cpu() - cpu0;
           r.rss = process_status_mb(getpid());
           co_await app.shutdown();
           done = true;
@@ -330,25 +348,35 @@ ceiling_result run_ceiling(const std::string& url, std::uint16_t port,
 
 // --- The real binaries ------------------------------------------------------
 
-// CPU seconds (user + system) and VmRSS (MiB) of another process.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the ")" that closes the command name: state is field 3,
-  // utime 14, stime 15.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double utime = 0;
-  double stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::strtod(f.c_str(), nullptr);
-    if (i == 15) stime = std::strtod(f.c_str(), nullptr);
+// cpu_sample of another process: /proc/PID/stat (utime, stime) and
+// /proc/PID/status (context switches).
+cpu_sample process_cpu(pid_t pid) {
+  cpu_sample c;
+  {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the ")" that closes the command name: state is field 3,
+    // utime 14, stime 15 (clock ticks).
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return c;
+    std::istringstream fields(text.substr(close + 2));
+    std::string f;
+    const auto tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14) c.user = std::strtod(f.c_str(), nullptr) / tick;
+      if (i == 15) c.system = std::strtod(f.c_str(), nullptr) / tick;
+    }
   }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    constexpr std::string_view voluntary = "voluntary_ctxt_switches:";
+    constexpr std::string_view involuntary = "nonvoluntary_ctxt_switches:";
+    if (line.rfind(voluntary, 0) == 0) c.voluntary = std::strtoull(line.c_str() + voluntary.size(), nullptr, 10);
+    if (line.rfind(involuntary, 0) == 0) c.involuntary = std::strtoull(line.c_str() + involuntary.size(), nullptr, 10);
+  }
+  return c;
 }
-
 
 // A scrip master (OpenAPIScripMaster.json rows) for the synthetic market.
 std::string scrip_master_json(const bench::synthetic_market& market) {
@@ -438,7 +466,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   phase_result r;
   r.name = "process";
   const pid_t pid = gateway.pid();
-  const double cpu0 = process_cpu_seconds(pid);
+  const cpu_sample cpu0 = process_cpu(pid);
   const std::int64_t stored0 = stored();
   const auto start = steady::now();
   for (std::size_t i = 1; i <= std::max<std::size_t>(rss_samples, 1); ++i) {
@@ -449,7 +477,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
     r.rss_samples.push_back(process_status_mb(pid));
     r.rss_anon_samples.push_back(process_status_mb(pid, "RssAnon:"));
   }
-  const double cpu1 = process_cpu_seconds(pid);
+  const cpu_sample cpu1 = process_cpu(pid);
   const std::int64_t stored1 = stored();
   // The gateway's own frame-received → Redis-acknowledged histogram, from
   // GET /stats (since start-up, subscription burst included).
@@ -526,7 +554,7 @@ std::string quantile_text(const phase_result& r, double q) {
 void print_row(const phase_result& r) {
   std::printf("%-11s %8zu %8.2f %10.0f %7.2f %7s %7s %7s %8s %6s %7.1f  %s\n", r.name.c_str(),
               r.ticks, r.seconds, static_cast<double>(r.ticks) / r.seconds,
-              r.cpu * 1e6 / static_cast<double>(std::max<std::size_t>(r.ticks, 1)),
+              r.cpu.total() * 1e6 / static_cast<double>(std::max<std::size_t>(r.ticks, 1)),
               quantile_text(r, 0.5).c_str(), quantile_text(r, 0.99).c_str(),
               quantile_text(r, 0.999).c_str(), quantile_text(r, 1).c_str(),
               r.writes == 0 ? "-"
@@ -534,6 +562,15 @@ void print_row(const phase_result& r) {
                                                               static_cast<double>(r.writes)))
                                   .c_str(),
               r.rss, r.loss.empty() ? "none lost" : r.loss.c_str());
+  if (r.ticks != 0 && r.seconds > 0) {
+    const double ticks = static_cast<double>(r.ticks);
+    std::printf("  %s: CPU per tick user %.2f + system %.2f us; %.0f wake-ups/s (%.1f ticks each), "
+                "%.0f preemptions/s\n",
+                r.name.c_str(), r.cpu.user * 1e6 / ticks, r.cpu.system * 1e6 / ticks,
+                static_cast<double>(r.cpu.voluntary) / r.seconds,
+                ticks / static_cast<double>(std::max<std::uint64_t>(r.cpu.voluntary, 1)),
+                static_cast<double>(r.cpu.involuntary) / r.seconds);
+  }
   if (!r.stalls.empty()) {
     std::printf("  %s: the feeding loop woke >= 5 ms late %zu times (s into the phase: ms late):",
                 r.name.c_str(), r.stalls.size());
@@ -678,7 +715,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(paced.latency.quantile(0.5)),
               static_cast<unsigned long long>(paced.latency.quantile(0.99)),
               static_cast<unsigned long long>(paced.latency.quantile(0.999)),
-              cost.cpu * 1e6 / static_cast<double>(std::max<std::size_t>(cost.ticks, 1)), cost.rss,
+              cost.cpu.total() * 1e6 / static_cast<double>(std::max<std::size_t>(cost.ticks, 1)), cost.rss,
               lost ? " LOST_TICKS" : "");
   return lost ? 1 : 0;
 }

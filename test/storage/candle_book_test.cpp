@@ -117,6 +117,43 @@ BOOST_AUTO_TEST_CASE(rolls_ohlcv_and_closes_periods) {
   BOOST_TEST((*book.current("TCS", 1) == candle{open_0915, 100, 105, 98, 102, 400, 5}));
 }
 
+// update() skips the division while a tick falls in the candle in progress;
+// whatever the path, a candle's start must be period_start of its ticks.
+// Times step over period edges by 1 s (the last second of a period, the
+// first of the next), also before 1970 and with an odd offset, and jump
+// back (late ticks) now and then.
+BOOST_AUTO_TEST_CASE(candle_start_is_the_period_of_its_ticks) {
+  for (const std::int64_t offset : {std::int64_t{19800}, std::int64_t{-3599}}) {
+    const std::vector<std::chrono::seconds> tfs{7s, 60s, 900s};
+    candle_book book({tfs, std::chrono::seconds(offset), 250ms});
+    std::int64_t newest = 0;
+    bool first = true;
+    std::size_t checked = 0;
+    for (const std::int64_t base : {std::int64_t{open_0915}, std::int64_t{-86400 * 3 - 17}}) {
+      first = true;
+      for (std::int64_t step = 0; step < 2000; ++step) {
+        // Mostly forward by 1–3 s; every 97th tick 40 s back.
+        const std::int64_t t = base + step * 2 - (step % 97 == 96 ? 40 : 0) + step % 3;
+        const std::string symbol = base < 0 ? "BEFORE1970" : "TCS";
+        book.update(symbol, t * 1000 + 999, 100, 0);
+        if (first || t >= newest) {
+          newest = t;
+          first = false;
+          for (std::size_t i = 0; i < tfs.size(); ++i) {
+            const candle* c = book.current(symbol, i);
+            BOOST_REQUIRE(c != nullptr);
+            BOOST_TEST(c->start == candle_book::period_start(t, tfs[i].count(), offset),
+                       "t=" << t << " tf=" << tfs[i].count() << " offset=" << offset);
+            ++checked;
+          }
+        }
+      }
+    }
+    BOOST_TEST(checked > 5000u);
+    BOOST_TEST(book.late_ticks() > 0u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(volume_baseline_reset_and_out_of_order) {
   candle_book book({{60s}, 19800s, 250ms});
   const std::int64_t ms = open_0915 * 1000;
