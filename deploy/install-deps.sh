@@ -12,7 +12,7 @@ packages=(
   libboost-program-options1.81-dev libboost-test1.81-dev libboost-system1.81-dev
   libssl-dev openssl
   redis-server redis-tools
-  curl python3 python3-redis
+  curl python3 python3-redis python3-yaml
   clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then

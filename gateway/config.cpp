@@ -9,7 +9,9 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -407,12 +409,79 @@ void read_document(const json::value& doc, config& c, const key_observer& observ
   r.finish();
 }
 
+// A value from the environment under the <NAME>_FILE convention (Docker and
+// compose secrets mounted at /run/secrets/…, systemd credentials): NAME holds
+// the value itself, or NAME_FILE names a file whose content is the value.
+// `origin` is the variable it came from, for error messages.
+struct env_value {
+  std::string value;
+  std::string origin;
+};
+
+// A secret file is a few bytes; a bigger one is the wrong file.
+constexpr std::uintmax_t max_secret_file_bytes = 64 * 1024;
+
+// The content of the file NAME_FILE names, with one trailing "\n" or "\r\n"
+// removed (what `echo` and editors add) and nothing else changed. An empty
+// path, a file that is missing, unreadable, not a regular file (symlinks
+// followed), larger than max_secret_file_bytes or empty is an error naming
+// the variable and the path; no message ever holds the content.
+std::string read_secret_file(const std::string& variable, const std::string& path) {
+  const std::string where = "env " + variable;
+  if (path.empty()) fail(where, "is empty; it must name a file");
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
+    fail(where, "cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
+  }
+  if (!std::filesystem::is_regular_file(status)) fail(where, path + " is not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(where, "cannot read " + path + ": " + std::strerror(errno));
+  std::string value;
+  value.resize(max_secret_file_bytes + 1);
+  in.read(value.data(), static_cast<std::streamsize>(value.size()));
+  if (in.bad()) fail(where, "cannot read " + path + ": " + std::strerror(errno));
+  value.resize(static_cast<std::size_t>(in.gcount()));
+  if (value.size() > max_secret_file_bytes) {
+    fail(where, path + " is larger than the limit of " + std::to_string(max_secret_file_bytes) +
+                    " bytes");
+  }
+  if (value.ends_with("\r\n")) value.resize(value.size() - 2);
+  else if (value.ends_with('\n')) value.resize(value.size() - 1);
+  if (value.empty()) fail(where, path + " is empty");
+  return value;
+}
+
+// NAME, else the file NAME_FILE names, else nothing. Both set is an error:
+// which one wins would be a guess.
+std::optional<env_value> env_or_file(const env_lookup& env, const std::string& name) {
+  const std::string file_variable = name + "_FILE";
+  auto direct = env(name);
+  auto file = env(file_variable);
+  if (direct && file) fail("env " + file_variable, "is set together with " + name + "; set only one");
+  if (direct) return env_value{std::move(*direct), name};
+  if (file) return env_value{read_secret_file(file_variable, *file), file_variable};
+  return std::nullopt;
+}
+
 void apply_env(const env_lookup& env, config& c) {
-  if (auto v = env("REDIS_URL")) {
-    auto endpoint = storage::parse_redis_url(*v);
+  if (auto v = env_or_file(env, "REDIS_URL")) {
+    auto endpoint = storage::parse_redis_url(v->value);
     // Never echo the URL: it may carry a password.
-    if (!endpoint) fail("env REDIS_URL", "is not a valid redis:// or rediss:// URL");
+    if (!endpoint) fail("env " + v->origin, "is not a valid redis:// or rediss:// URL");
     c.redis.connection.endpoint = std::move(*endpoint);
+  }
+  // The password for the URL in force (REDIS_URL's or redis.url), which then
+  // carries none: a password in two places is refused rather than one of
+  // them silently winning. An ACL user is named in the URL with an empty
+  // password: redis://app:@host:6379/0.
+  if (auto v = env_or_file(env, "REDIS_PASSWORD")) {
+    if (v->value.empty()) fail("env " + v->origin, "is empty");
+    if (!c.redis.connection.endpoint.password.empty()) {
+      fail("env " + v->origin,
+           "is set, but the Redis URL (REDIS_URL or redis.url) carries a password too; keep one");
+    }
+    c.redis.connection.endpoint.password = std::move(v->value);
   }
   if (auto v = env("TICKGATE_FEED_URL")) c.angel.feed_url = *v;
   if (auto v = env("TICKGATE_LOGIN_URL")) c.angel.login_url = *v;
@@ -422,11 +491,11 @@ void apply_env(const env_lookup& env, config& c) {
       fail("env TICKGATE_HTTP_LISTEN", "must be \"HOST:PORT\"");
     }
   }
-  if (auto v = env("TICKGATE_API_TOKEN")) c.http.api_token = secret(*v);
-  if (auto v = env("ANGEL_API_KEY")) c.angel.api_key = secret(*v);
-  if (auto v = env("ANGEL_CLIENT_CODE")) c.angel.client_code = *v;
-  if (auto v = env("ANGEL_PIN")) c.angel.pin = secret(*v);
-  if (auto v = env("ANGEL_TOTP_SECRET")) c.angel.totp_secret = secret(*v);
+  if (auto v = env_or_file(env, "TICKGATE_API_TOKEN")) c.http.api_token = secret(std::move(v->value));
+  if (auto v = env_or_file(env, "ANGEL_API_KEY")) c.angel.api_key = secret(std::move(v->value));
+  if (auto v = env_or_file(env, "ANGEL_CLIENT_CODE")) c.angel.client_code = std::move(v->value);
+  if (auto v = env_or_file(env, "ANGEL_PIN")) c.angel.pin = secret(std::move(v->value));
+  if (auto v = env_or_file(env, "ANGEL_TOTP_SECRET")) c.angel.totp_secret = secret(std::move(v->value));
   if (auto v = env("TICKGATE_LOG_LEVEL")) {
     if (!log::parse_level(*v, c.log_level)) {
       fail("env TICKGATE_LOG_LEVEL", "must be debug, info, warn or error");
@@ -464,10 +533,13 @@ void validate(config& c, const std::filesystem::path& base_dir) {
   resolve_path(c.recording.data_dir, base_dir);
 
   if (c.feed.enabled) {
-    if (c.angel.api_key.empty()) fail("angel.api_key", "is required (or ANGEL_API_KEY)");
-    if (c.angel.client_code.empty()) fail("angel.client_code", "is required (or ANGEL_CLIENT_CODE)");
-    if (c.angel.pin.empty()) fail("angel.pin", "is required (or ANGEL_PIN)");
-    if (c.angel.totp_secret.empty()) fail("angel.totp_secret", "is required (or ANGEL_TOTP_SECRET)");
+    const auto required = [](std::string_view variable) {
+      return "is required (or " + std::string(variable) + " or " + std::string(variable) + "_FILE)";
+    };
+    if (c.angel.api_key.empty()) fail("angel.api_key", required("ANGEL_API_KEY"));
+    if (c.angel.client_code.empty()) fail("angel.client_code", required("ANGEL_CLIENT_CODE"));
+    if (c.angel.pin.empty()) fail("angel.pin", required("ANGEL_PIN"));
+    if (c.angel.totp_secret.empty()) fail("angel.totp_secret", required("ANGEL_TOTP_SECRET"));
     if (!protocol::decode_base32(c.angel.totp_secret.reveal())) {
       fail("angel.totp_secret", "is not a base32 secret");
     }
@@ -490,7 +562,8 @@ void validate(config& c, const std::filesystem::path& base_dir) {
   }
   if (c.http.enabled && !is_loopback_host(c.http.host) && c.http.api_token.empty()) {
     fail("http.api_token",
-         "is required when http.listen is not a loopback address (or TICKGATE_API_TOKEN)");
+         "is required when http.listen is not a loopback address (or TICKGATE_API_TOKEN or "
+         "TICKGATE_API_TOKEN_FILE)");
   }
 }
 

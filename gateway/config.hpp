@@ -2,6 +2,14 @@
 // variables on top (design.md "Command-line contract"). Loading validates
 // every key; an error names the key by its path ("sinks.stream.maxlen",
 // "instruments.subscribe[2].mode") and never echoes a secret's value.
+// Secrets follow the <NAME>_FILE convention (Docker/compose secrets): for
+// REDIS_URL, REDIS_PASSWORD, TICKGATE_API_TOKEN and ANGEL_API_KEY,
+// ANGEL_CLIENT_CODE, ANGEL_PIN, ANGEL_TOTP_SECRET, NAME_FILE=/run/secrets/x
+// reads the value from that file (one trailing "\n" or "\r\n" removed).
+// NAME and NAME_FILE both set, and a missing, unreadable or empty file, are
+// errors naming the variable (and the path), never the content.
+// REDIS_PASSWORD(_FILE) is the password for the URL in force, which must then
+// carry none.
 #pragma once
 
 #include "gateway/secret.hpp"

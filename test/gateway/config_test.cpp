@@ -2,9 +2,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "gateway/config.hpp"
+#include "storage/redis_url.hpp"
 #include "test/support/process.hpp"
 
 #include <fstream>
+#include <functional>
 #include <map>
 
 using namespace tickgate;
@@ -201,6 +203,165 @@ BOOST_AUTO_TEST_CASE(an_oversized_config_file_is_refused) {
   auto r = load_config(path, env());
   BOOST_REQUIRE(std::holds_alternative<config_error>(r));
   BOOST_TEST(std::get<config_error>(r).message.find("larger than the limit") != std::string::npos);
+}
+
+// The <NAME>_FILE convention (compose secrets at /run/secrets/…).
+namespace {
+
+// A secret-looking value no error message may contain.
+constexpr const char* file_secret = "Fs-5ecr3t-57721";
+
+std::filesystem::path write_file(const test::temp_dir& dir, const std::string& name,
+                                 const std::string& content) {
+  const auto path = dir.path() / name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(each_secret_is_read_from_its_file) {
+  struct row {
+    const char* variable;
+    std::string content;
+    std::function<std::string(const config&)> field;
+    std::string expected;
+  };
+  const std::vector<row> rows{
+      {"ANGEL_PIN", "4321\n", [](const config& c) { return std::string(c.angel.pin.reveal()); }, "4321"},
+      {"ANGEL_API_KEY", "ak-from-file\r\n", [](const config& c) { return std::string(c.angel.api_key.reveal()); },
+       "ak-from-file"},
+      {"ANGEL_CLIENT_CODE", "F11111", [](const config& c) { return c.angel.client_code; }, "F11111"},
+      {"ANGEL_TOTP_SECRET", "KRSXG5CTMVRXEZLU\n",
+       [](const config& c) { return std::string(c.angel.totp_secret.reveal()); }, "KRSXG5CTMVRXEZLU"},
+      {"TICKGATE_API_TOKEN", " tok en \n", [](const config& c) { return std::string(c.http.api_token.reveal()); },
+       " tok en "},
+      {"REDIS_URL", "redis://:pw@10.0.0.7:6381/2\n",
+       [](const config& c) { return storage::redact(c.redis.connection.endpoint); }, "redis://:***@10.0.0.7:6381/2"},
+      {"REDIS_PASSWORD", "rp\n", [](const config& c) { return c.redis.connection.endpoint.password; }, "rp"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.variable) {
+      env_vars.clear();
+      env_vars[std::string(r.variable) + "_FILE"] = write_file(dir, r.variable, r.content).string();
+      BOOST_TEST(r.field(ok(base())) == r.expected);
+    }
+  }
+  env_vars.clear();
+  // Only one trailing newline (or CRLF) goes; anything else is the value.
+  const std::vector<std::pair<std::string, std::string>> strip{
+      {"1234\n\n", "1234\n"}, {"1234\r\n\r\n", "1234\r\n"}, {"1234\r", "1234\r"}, {"\t1234 ", "\t1234 "},
+      {"12\n34\n", "12\n34"}};
+  for (const auto& [content, value] : strip) {
+    env_vars["ANGEL_PIN_FILE"] = write_file(dir, "pin", content).string();
+    BOOST_TEST(std::string(ok(base()).angel.pin.reveal()) == value);
+  }
+  // The file's value overrides the config's, like the plain variable.
+  BOOST_TEST(std::string(ok(base(R"(,"http":{"api_token":"from-json"})")).angel.pin.reveal()) == "12\n34");
+  env_vars["TICKGATE_API_TOKEN_FILE"] = write_file(dir, "token", "from-file\n").string();
+  BOOST_TEST(std::string(ok(base(R"(,"http":{"api_token":"from-json"})")).http.api_token.reveal()) == "from-file");
+  // A token from a file satisfies a public listener.
+  ok(base(R"(,"http":{"listen":"0.0.0.0:8001"})"));
+}
+
+BOOST_AUTO_TEST_CASE(a_variable_and_its_file_together_are_an_error) {
+  for (const char* variable : {"REDIS_URL", "REDIS_PASSWORD", "TICKGATE_API_TOKEN", "ANGEL_API_KEY",
+                               "ANGEL_CLIENT_CODE", "ANGEL_PIN", "ANGEL_TOTP_SECRET"}) {
+    BOOST_TEST_CONTEXT(variable) {
+      env_vars.clear();
+      env_vars[variable] = file_secret;
+      env_vars[std::string(variable) + "_FILE"] = write_file(dir, "both", file_secret).string();
+      const auto e = error(base());
+      BOOST_TEST(e.path == "env " + std::string(variable) + "_FILE");
+      BOOST_TEST(e.message == "is set together with " + std::string(variable) + "; set only one");
+      BOOST_TEST(e.to_string().find(file_secret) == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_secret_file_names_the_variable_and_path_never_the_content) {
+  const auto missing = (dir.path() / "no-such-secret").string();
+  const auto empty = write_file(dir, "empty", "").string();
+  const auto newline_only = write_file(dir, "newline", "\n").string();
+  const auto oversized = write_file(dir, "big", std::string(file_secret) + std::string(70'000, 'x')).string();
+  const auto directory = (dir.path() / "a-directory").string();
+  std::filesystem::create_directory(directory);
+  struct row {
+    std::string path;
+    std::string message;
+  };
+  const std::vector<row> rows{
+      {missing, "cannot read " + missing + ": No such file or directory"},
+      {empty, empty + " is empty"},
+      {newline_only, newline_only + " is empty"},
+      {oversized, oversized + " is larger than the limit of 65536 bytes"},
+      {directory, directory + " is not a regular file"},
+      {"", "is empty; it must name a file"},
+  };
+  for (const char* variable : {"REDIS_URL", "REDIS_PASSWORD", "TICKGATE_API_TOKEN", "ANGEL_API_KEY",
+                               "ANGEL_CLIENT_CODE", "ANGEL_PIN", "ANGEL_TOTP_SECRET"}) {
+    for (const auto& r : rows) {
+      BOOST_TEST_CONTEXT(variable << " = " << r.path) {
+        env_vars.clear();
+        env_vars[std::string(variable) + "_FILE"] = r.path;
+        const auto e = error(base());
+        BOOST_TEST(e.path == "env " + std::string(variable) + "_FILE");
+        BOOST_TEST(e.message == r.message);
+        BOOST_TEST(e.to_string().find(file_secret) == std::string::npos);
+      }
+    }
+  }
+  // Contents that fail validation are not echoed either.
+  env_vars.clear();
+  env_vars["ANGEL_TOTP_SECRET_FILE"] = write_file(dir, "totp", std::string(file_secret) + "!\n").string();
+  auto e = error(base());
+  BOOST_TEST(e.path == "angel.totp_secret");
+  BOOST_TEST(e.to_string().find(file_secret) == std::string::npos);
+  env_vars.clear();
+  env_vars["REDIS_URL_FILE"] = write_file(dir, "url", "redis://:" + std::string(file_secret) + "@h:notaport/0").string();
+  e = error(base());
+  BOOST_TEST(e.path == "env REDIS_URL_FILE");
+  BOOST_TEST(e.to_string().find(file_secret) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_redis_password_goes_to_a_url_without_one) {
+  env_vars["REDIS_PASSWORD_FILE"] = write_file(dir, "redis_password", std::string(file_secret) + "\n").string();
+  // The config's URL.
+  auto c = ok(base(R"(,"redis":{"url":"redis://10.0.0.5:6380/3"})"));
+  BOOST_TEST(c.redis.connection.endpoint.host == "10.0.0.5");
+  BOOST_TEST(c.redis.connection.endpoint.password == file_secret);
+  BOOST_TEST(c.redis.connection.endpoint.user.empty());
+  BOOST_TEST(storage::redact(c.redis.connection.endpoint) == "redis://:***@10.0.0.5:6380/3");
+  // The default URL.
+  BOOST_TEST(ok(base()).redis.connection.endpoint.password == file_secret);
+  // REDIS_URL's, with an ACL user and an empty password.
+  env_vars["REDIS_URL"] = "rediss://app:@redis.example:6390/1";
+  c = ok(base(R"(,"redis":{"url":"redis://:other@10.0.0.5:6380/3"})"));
+  BOOST_TEST(c.redis.connection.endpoint.user == "app");
+  BOOST_TEST(c.redis.connection.endpoint.password == file_secret);
+  BOOST_TEST(storage::redact(c.redis.connection.endpoint) == "rediss://app:***@redis.example:6390/1");
+  // A password in the URL in force as well: refused, naming neither.
+  for (const std::string url : {"redis://:url-pw-1@10.0.0.5:6380/3", "redis://app:url-pw-1@10.0.0.5:6380/3"}) {
+    env_vars["REDIS_URL"] = url;
+    auto e = error(base());
+    BOOST_TEST(e.path == "env REDIS_PASSWORD_FILE");
+    BOOST_TEST(e.message.find("carries a password too") != std::string::npos, e.message);
+    BOOST_TEST(e.to_string().find(file_secret) == std::string::npos);
+    BOOST_TEST(e.to_string().find("url-pw-1") == std::string::npos);
+    env_vars.erase("REDIS_URL");
+    e = error(base(R"(,"redis":{"url":")" + url + R"("})"));
+    BOOST_TEST(e.path == "env REDIS_PASSWORD_FILE");
+    BOOST_TEST(e.to_string().find("url-pw-1") == std::string::npos);
+  }
+  // The plain variable: the same rules; empty is an error, not "no password".
+  env_vars.clear();
+  env_vars["REDIS_PASSWORD"] = "plain-pw";
+  BOOST_TEST(ok(base()).redis.connection.endpoint.password == "plain-pw");
+  env_vars["REDIS_URL"] = "redis://:url-pw-1@10.0.0.5:6380/3";
+  BOOST_TEST(error(base()).path == "env REDIS_PASSWORD");
+  env_vars.erase("REDIS_URL");
+  env_vars["REDIS_PASSWORD"] = "";
+  BOOST_TEST(error(base()).to_string() == "env REDIS_PASSWORD: is empty");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -245,3 +245,137 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
     BOOST_TEST(output.find(secret) == std::string::npos, secret << " appears in the output:\n" << output);
   }
 }
+
+// The same with every secret in a file (the compose deployment's
+// /run/secrets/…, through <NAME>_FILE): each reaches its use — the login
+// succeeds only with the files' credentials (the config holds wrong ones),
+// Redis only accepts the file's password (the URL carries none), the REST
+// token is the file's — and none appears in the log, any REST response
+// (/stats shows the URL as redis://:***@…) or --check-config's errors.
+BOOST_AUTO_TEST_CASE(secrets_from_files_reach_their_use_and_never_the_output) {
+  test::sim_credentials credentials;
+  credentials.api_key = "ak-F1le-secret-27182";
+  credentials.client_code = "F1L3C0";
+  credentials.pin = "pin-F1le-5ecr3t-161";
+  credentials.totp_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+  const std::string redis_password = "rp-F1le-5ecr3t-1414";
+  const std::string api_token = "at-F1le-5ecr3t-1732";
+
+  test::redis_server_options redis_options;
+  redis_options.password = redis_password;
+  test::redis_server redis(redis_options);
+  test::simulator_options sim_options;
+  sim_options.credentials = credentials;
+  test::simulator sim(sim_options);
+
+  test::temp_dir secrets("tickgate-secrets");
+  const auto secret_file = [&](const std::string& name, const std::string& value) {
+    const auto path = secrets.path() / name;
+    std::ofstream(path) << value << "\n";  // as `echo value > file` writes it
+    return path.string();
+  };
+  const std::vector<std::pair<std::string, std::string>> env{
+      {"ANGEL_API_KEY_FILE", secret_file("angel_api_key", credentials.api_key)},
+      {"ANGEL_CLIENT_CODE_FILE", secret_file("angel_client_code", credentials.client_code)},
+      {"ANGEL_PIN_FILE", secret_file("angel_pin", credentials.pin)},
+      {"ANGEL_TOTP_SECRET_FILE", secret_file("angel_totp_secret", credentials.totp_secret)},
+      {"TICKGATE_API_TOKEN_FILE", secret_file("tickgate_api_token", api_token)},
+      {"REDIS_PASSWORD_FILE", secret_file("redis_password", redis_password)},
+  };
+  const std::string url_without_password = "redis://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  std::string output;
+
+  {
+    const std::uint16_t port = test::free_loopback_port();
+    test::gateway_options options;
+    options.env = env;
+    options.config = {
+        {"angel", {{"api_key", "wrong-key"}, {"client_code", "WRONG1"}, {"pin", "0000"},
+                   {"totp_secret", "JBSWY3DPEHPK3PXP"}}},
+        {"log", {{"level", "debug"}}},
+        {"http", {{"enabled", true}, {"listen", "127.0.0.1:" + std::to_string(port)}}}};
+    test::tickgate_process gateway(sim, url_without_password, options);
+    test::redis_client db(redis.url());
+    BOOST_REQUIRE_MESSAGE(
+        test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+        gateway.log());
+    BOOST_TEST(sim_counter(sim, "logins", "ok") >= 1u);
+    BOOST_REQUIRE(test::wait_for_port(port, 10s));
+    const auto rest = [&](std::string_view method, std::string_view target, std::string body,
+                          const test::header_list& headers) {
+      const auto r = test::http_call(port, method, target, std::move(body), headers);
+      output += std::to_string(r.status) + "\n";
+      for (const auto& [k, v] : r.headers) output += k + ": " + v + "\n";
+      output += r.body + "\n";
+      return r;
+    };
+    for (const char* route : {"/", "/health", "/ready", "/metrics", "/symbols"}) {
+      BOOST_TEST(rest("GET", route, {}, {}).status == 200u, route);
+    }
+    const auto stats = rest("GET", "/stats", {}, {});
+    BOOST_TEST(stats.status == 200u);
+    BOOST_TEST(stats.body.find("redis://:***@127.0.0.1:" + std::to_string(redis.port()) + "/0") !=
+                   std::string::npos,
+               stats.body);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + redis_password}}).status ==
+               401u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + api_token}}).status == 200u);
+    // A reconnect authenticates again with the file's password.
+    redis.kill();
+    std::this_thread::sleep_for(500ms);
+    redis.restart();
+    test::redis_client db2(redis.url());
+    BOOST_REQUIRE_MESSAGE(
+        test::eventually([&] { return db2.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+        gateway.log());
+    BOOST_TEST(terminate(gateway) == 0);
+    output += gateway.log();
+  }
+  {  // --check-config applies the same rules.
+    const auto config = secrets.path() / "config.json";
+    std::ofstream(config) << json::serialize(json::object{
+        {"angel", {{"login_url", sim.login_base_url()}, {"feed_url", sim.feed_url()}}},
+        {"instruments",
+         {{"scrip_master", std::string(TICKGATE_SOURCE_DIR) + "/deploy/data/OpenAPIScripMaster.sample.json"}}},
+        {"redis", {{"url", url_without_password}}}});
+    const auto check = [&](std::vector<std::pair<std::string, std::string>> check_env) {
+      const auto out = secrets.path() / "check.out";
+      test::child_process p(test::process_options{
+          {std::string(TICKGATE_BINARY_DIR) + "/tickgate", "--check-config", config.string()},
+          std::move(check_env), out, {}});
+      const int status = p.wait_for_exit(20s).value_or(-1);
+      const std::string text = test::read_file(out);
+      output += text;
+      return std::pair{status, text};
+    };
+    auto [status, text] = check(env);
+    BOOST_TEST(status == 0, text);
+    BOOST_TEST(text.find("config OK") != std::string::npos, text);
+
+    auto both = env;
+    both.emplace_back("ANGEL_PIN", credentials.pin);
+    std::tie(status, text) = check(both);
+    BOOST_TEST(status == 2);
+    BOOST_TEST(text.find("config error: env ANGEL_PIN_FILE: is set together with ANGEL_PIN") != std::string::npos,
+               text);
+
+    auto missing = env;
+    const std::string nowhere = (secrets.path() / "no-such-pin").string();
+    missing[2].second = nowhere;
+    std::tie(status, text) = check(missing);
+    BOOST_TEST(status == 2);
+    BOOST_TEST(text.find("config error: env ANGEL_PIN_FILE: cannot read " + nowhere) != std::string::npos, text);
+
+    auto two_passwords = env;
+    two_passwords.emplace_back("REDIS_URL", "redis://:" + redis_password + "@127.0.0.1:6379/0");
+    std::tie(status, text) = check(two_passwords);
+    BOOST_TEST(status == 2);
+    BOOST_TEST(text.find("config error: env REDIS_PASSWORD_FILE:") != std::string::npos, text);
+  }
+
+  BOOST_REQUIRE(!output.empty());
+  for (const std::string& secret : {credentials.api_key, credentials.client_code, credentials.pin,
+                                    credentials.totp_secret, redis_password, api_token}) {
+    BOOST_TEST(output.find(secret) == std::string::npos, secret << " appears in the output:\n" << output);
+  }
+}
