@@ -76,21 +76,38 @@ boost::system::error_code prepare_tls_client(SSL* ssl, const std::string& host, 
   return {};
 }
 
-asio::awaitable<boost::system::error_code> async_connect_bounded(
-    boost::beast::tcp_stream& stream, const endpoint_url& url, std::chrono::milliseconds timeout) {
+namespace {
+
+template <class Executor>
+asio::awaitable<boost::system::error_code, Executor> connect_bounded(
+    boost::beast::basic_stream<asio::ip::tcp, Executor, boost::beast::unlimited_rate_policy>& stream,
+    const endpoint_url& url, std::chrono::milliseconds timeout) {
+  constexpr asio::use_awaitable_t<Executor> use_awaitable;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
-  auto result = co_await (resolver.async_resolve(url.host, url.port, asio::as_tuple(asio::use_awaitable)) ||
-                          timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  auto result = co_await (resolver.async_resolve(url.host, url.port, asio::as_tuple(use_awaitable)) ||
+                          timer.async_wait(asio::as_tuple(use_awaitable)));
   if (result.index() == 1) co_return make_error_code(errc::timeout);
   auto [ec, endpoints] = std::get<0>(std::move(result));
   if (ec) co_return ec;
   stream.expires_at(deadline);
-  auto [cec, ep] = co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  auto [cec, ep] = co_await stream.async_connect(endpoints, asio::as_tuple(use_awaitable));
   (void)ep;
   if (cec == boost::beast::error::timeout) co_return make_error_code(errc::timeout);
   co_return cec;
+}
+
+}  // namespace
+
+asio::awaitable<boost::system::error_code> async_connect_bounded(
+    boost::beast::tcp_stream& stream, const endpoint_url& url, std::chrono::milliseconds timeout) {
+  return connect_bounded(stream, url, timeout);
+}
+
+asio::awaitable<boost::system::error_code, concrete_executor> async_connect_bounded(
+    concrete_tcp_stream& stream, const endpoint_url& url, std::chrono::milliseconds timeout) {
+  return connect_bounded(stream, url, timeout);
 }
 
 }  // namespace tickgate::gateway

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -41,6 +42,14 @@ boost::system::error_code prepare_tls_client(SSL* ssl, const std::string& host, 
 // (both steps under one deadline).
 boost::asio::awaitable<boost::system::error_code> async_connect_bounded(
     boost::beast::tcp_stream& stream, const endpoint_url& url, std::chrono::milliseconds timeout);
+
+// The same for a stream and coroutine on the io_context's own executor type
+// (the feed's hot path: no type-erased executor copies per operation).
+using concrete_executor = boost::asio::io_context::executor_type;
+using concrete_tcp_stream =
+    boost::beast::basic_stream<boost::asio::ip::tcp, concrete_executor, boost::beast::unlimited_rate_policy>;
+boost::asio::awaitable<boost::system::error_code, concrete_executor> async_connect_bounded(
+    concrete_tcp_stream& stream, const endpoint_url& url, std::chrono::milliseconds timeout);
 
 }  // namespace tickgate::gateway
 
