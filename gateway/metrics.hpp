@@ -10,8 +10,9 @@
 //   server errors; feed_subscribed_tokens; feed_logins_total{result};
 //   feed_recovery_seconds (disconnect → first tick again, histogram);
 // - redis_* per connection and per sink (storage/stats_report.hpp): writes,
-//   drops, buffered bytes, round-trip and frame→Redis (origin_to_ack)
-//   latency histograms; sink_records_total{sink};
+//   drops, buffered bytes, the queue's memory (queue_chunk_bytes,
+//   queue_ring_bytes, memory_releases_total), round-trip and frame→Redis
+//   (origin_to_ack) latency histograms; sink_records_total{sink};
 // - http_*: connections, requests by status; recording_* and run_*;
 // - process_resident_memory_bytes, process_start_time_seconds, uptime.
 // No label value ever comes from a request or a secret.

@@ -28,11 +28,13 @@
 // then applied again — at-least-once). Other error replies are final,
 // counted and logged.
 //
-// After a backlog (Redis fell more than request_queue::backlog_bytes behind)
-// has drained, the health tick gives back what it grew, at most every 10 s:
+// After a backlog (Redis fell at least 1 MiB behind) has drained to a
+// quarter of its high-water mark (request_queue.hpp "Memory after a
+// backlog"), the health tick gives back what it grew, at most every 10 s:
 // the queue's extra request slots and free chunks, then free heap pages to the
 // OS (malloc_trim on glibc), with one info log line "backlog drained: memory
-// released" (peak bytes, RSS before and after). Steady state pays nothing.
+// released" (peak bytes, RSS before and after, duration). Steady state pays
+// one comparison per request.
 //
 // Threading and lifetime: one io_context thread; every member function must
 // be called on it. The coroutines keep the connection's state alive, so the

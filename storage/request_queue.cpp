@@ -13,9 +13,6 @@ namespace {
 // of them so it never allocates, but no chunk bigger than 256 KiB.
 constexpr std::size_t max_spare_bytes = 1u << 20;
 constexpr std::size_t max_spare_capacity = 256 * 1024;
-// Request slots (64 bytes each) kept once the queue empties. Bursts of a
-// busy session stay below it (no reallocation); an outage's ring is freed.
-constexpr std::size_t max_idle_ring_capacity = 65536;
 // What release_memory() keeps: request slots for twice the live requests
 // (at least min_ring_capacity: a busy session's in-flight window grows it
 // back in a few doublings, not per request), free chunks, and the open
@@ -108,7 +105,7 @@ bool request_queue::commit(std::size_t mark, request_kind kind, std::uint32_t co
   held_commands_ += commands;
   if (bytes.size() >= chunk_limit_) seal_tail();
   if (held_bytes_ > limit_) enforce_limit();
-  held_peak_ = std::max(held_peak_, held_bytes_);
+  interval_mark_ = std::max(interval_mark_, held_bytes_);
   return true;
 }
 
@@ -158,9 +155,6 @@ void request_queue::trim_head() noexcept {
   while (!requests_.empty() && requests_.front().st == state::discarded) {
     requests_.pop_front();
     ++head_seq_;
-  }
-  if (requests_.empty() && requests_.capacity() > max_idle_ring_capacity) {
-    requests_.release();  // an outage is over: give the slots back
   }
   next_send_ = std::max(next_send_, head_seq_);
   drop_cursor_ = std::max(drop_cursor_, head_seq_);
@@ -336,8 +330,17 @@ std::size_t request_queue::release_memory() {
     freed += write_views_.capacity() * sizeof(std::string_view);
     std::vector<std::string_view>().swap(write_views_);
   }
-  held_peak_ = held_bytes_;
+  backlog_peak_ = held_bytes_;
+  interval_mark_ = held_bytes_;
   return freed;
+}
+
+bool request_queue::end_interval() noexcept {
+  working_set_ = std::max(last_interval_peak_, interval_mark_);
+  last_interval_peak_ = interval_mark_;
+  backlog_peak_ = std::max(backlog_peak_, interval_mark_);
+  interval_mark_ = held_bytes_;
+  return backlog_peak_ >= std::max(release_floor_bytes, release_factor * working_set_);
 }
 
 std::size_t request_queue::chunk_bytes_allocated() const noexcept {

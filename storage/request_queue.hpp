@@ -36,21 +36,40 @@
 // oldest pending ones.
 //
 // Memory after a backlog: while Redis falls behind, the queue holds the
-// backlog (chunks of up to chunk_limit bytes, 64-byte request slots in a ring
-// that only grows). Once it has drained, release_memory() gives back what the
+// backlog (chunks of up to chunk_limit bytes, request slots of 56 bytes in a
+// ring that only grows). Once it has drained, release_memory() gives back what the
 // backlog grew: the ring is cut back to a modest capacity (the live requests
 // are moved, in order; views handed to a write point into chunks, which do not
 // move), only a few free chunks are kept and an outgrown open chunk is
-// replaced. backlog_drained() says when that is worth doing: the high-water
-// mark of held bytes since the last release is above backlog_bytes and held
-// bytes are down to drained_bytes. Tracking the mark is one comparison per
-// commit; the release itself is the caller's to schedule and rate-limit (the
-// connection does it from its health timer, then returns freed heap to the
-// OS: process_memory.hpp).
+// replaced. This is the only path that shrinks the ring: an emptied ring is
+// no longer freed on the spot (it was, above 65 536 slots = 3.5 MiB). A
+// ring that large served a backlog of more than 32 768 requests (> 2 MiB of
+// bytes and overhead) for as long as it lasted; keeping it until the release
+// (two intervals after the drain, or up to 10 s when the caller released
+// just before) does not raise what the process peaked at, and one path means
+// a backlog's ring and chunks leave together, followed by the heap trim that
+// returns the pages to the OS.
+//
+// When a release is worth it is decided per interval (the caller ends one
+// with end_interval(), the connection on its health tick, about 1 s): the
+// high-water mark of held bytes since the last release is at least
+// release_floor_bytes and at least release_factor times the working set (the
+// high-water mark of the last two intervals: the interval a drain ends in
+// still shows part of it, and one quiet second is not a new steady state).
+// So a backlog of 1 MiB or more gives its memory back once the queue has
+// been back under a quarter of it for two intervals, however short the stall
+// was, while a steady load whose peaks stay within 4x of each other never
+// does. A drain whose last quarter takes longer than two intervals is
+// released before it ends, then again after each further 4x fall (a handful
+// of times at most: 4^4 × 1 MiB = 256 MiB). Tracking the mark is one
+// comparison per commit; the rest happens once per interval. The release
+// itself is the caller's to rate-limit (the connection: at most every 10 s,
+// then it returns freed heap to the OS: process_memory.hpp).
 #pragma once
 
 #include "storage/ring_buffer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -194,19 +213,28 @@ public:
   std::uint64_t abandoned_commands() const noexcept { return abandoned_commands_; }
   // Memory held by chunks (open, sealed and free), for tests and /stats.
   std::size_t chunk_bytes_allocated() const noexcept;
-  // Request slots allocated (the ring's capacity).
+  // Request slots allocated (the ring's capacity), and their bytes.
   std::size_t request_capacity() const noexcept { return requests_.capacity(); }
+  std::size_t request_ring_bytes() const noexcept { return requests_.capacity() * sizeof(request); }
 
   // --- Memory after a backlog (see the header comment) --------------------
-  // A high-water mark above this is a backlog worth releasing memory after.
-  static constexpr std::size_t backlog_bytes = 8u << 20;
-  // Held bytes at or below this: the backlog has drained.
-  static constexpr std::size_t drained_bytes = 1u << 20;
+  // A release is worth it after a high-water mark of at least this: 5 % of
+  // the gateway's ~20 MB RSS, the soak's tolerance; smaller excursions
+  // cannot move it past that, and the spare-chunk list keeps 1 MiB anyway.
+  static constexpr std::size_t release_floor_bytes = 1u << 20;
+  // ... and of at least this many times the working set now.
+  static constexpr std::size_t release_factor = 4;
   // Most held bytes since construction or the last release_memory().
-  std::size_t held_bytes_peak() const noexcept { return held_peak_; }
-  bool backlog_drained() const noexcept {
-    return held_peak_ > backlog_bytes && held_bytes_ <= drained_bytes;
-  }
+  std::size_t held_bytes_peak() const noexcept { return std::max(backlog_peak_, interval_mark_); }
+  // The working set: most held bytes during the last two intervals
+  // end_interval() closed.
+  std::size_t working_set() const noexcept { return working_set_; }
+  // Ends an interval; true when release_memory() is worth calling now: the
+  // high-water mark since the last release is at least release_floor_bytes
+  // and at least release_factor times the working set. Stays true on later
+  // calls until release_memory() while the queue stays that low, so a
+  // rate-limited caller can release later.
+  bool end_interval() noexcept;
   // Gives back request slots and free chunks beyond what the current load
   // needs, and restarts the high-water mark from the bytes held now. Safe in
   // any state, also while a write is in progress. Returns the bytes freed
@@ -278,7 +306,14 @@ private:
   std::uint64_t pinned_last_ = 0;
 
   std::size_t held_bytes_ = 0;
-  std::size_t held_peak_ = 0;  // most held_bytes_ since the last release_memory()
+  // Most held_bytes_ since end_interval() or release_memory() (the one
+  // comparison per commit), the last interval's, the larger of the last two
+  // intervals' (the working set), and the most in intervals closed since
+  // release_memory().
+  std::size_t interval_mark_ = 0;
+  std::size_t last_interval_peak_ = 0;
+  std::size_t working_set_ = 0;
+  std::size_t backlog_peak_ = 0;
   std::size_t held_requests_ = 0;
   std::size_t held_commands_ = 0;
   std::size_t sent_commands_ = 0;

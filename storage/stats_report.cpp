@@ -101,6 +101,9 @@ const std::vector<counter>& connection_families() {
        [](const connection& c) { return c.stats().health_checks; }},
       {"tickgate_redis_protocol_errors_total", "counter", "Unparsable or unexpected replies",
        [](const connection& c) { return c.stats().protocol_errors; }},
+      {"tickgate_redis_memory_releases_total", "counter",
+       "Times a drained backlog's queue memory and free heap were given back",
+       [](const connection& c) { return c.stats().memory_releases; }},
       {"tickgate_redis_buffered_bytes", "gauge", "Outage buffer in use (bytes + overhead)",
        [](const connection& c) { return c.stats().buffered_bytes; }},
       {"tickgate_redis_buffer_limit_bytes", "gauge", "Outage buffer bound",
@@ -115,6 +118,16 @@ const std::vector<counter>& connection_families() {
        [](const connection& c) { return c.stats().buffered_commands; }},
       {"tickgate_redis_in_flight_commands", "gauge", "Commands written, waiting for a reply",
        [](const connection& c) { return c.stats().in_flight_commands; }},
+      {"tickgate_redis_queue_chunk_bytes", "gauge",
+       "Bytes the request queue's chunks hold allocated (open, sealed and free)",
+       [](const connection& c) {
+         return static_cast<std::uint64_t>(c.queue().chunk_bytes_allocated());
+       }},
+      {"tickgate_redis_queue_ring_bytes", "gauge",
+       "Bytes of the request queue's request slot ring (its capacity)",
+       [](const connection& c) {
+         return static_cast<std::uint64_t>(c.queue().request_ring_bytes());
+       }},
   };
   return families;
 }
@@ -207,11 +220,14 @@ json::object to_json(const connection& c) {
   o["timeouts"] = s.timeouts;
   o["health_checks"] = s.health_checks;
   o["protocol_errors"] = s.protocol_errors;
+  o["memory_releases"] = s.memory_releases;
   o["buffered_bytes"] = s.buffered_bytes;
   o["buffer_limit_bytes"] = c.options().buffer_limit_bytes;
   o["backlog_limit_bytes"] = c.options().backlog_limit_bytes;
   o["buffered_commands"] = s.buffered_commands;
   o["in_flight_commands"] = s.in_flight_commands;
+  o["queue_chunk_bytes"] = c.queue().chunk_bytes_allocated();
+  o["queue_ring_bytes"] = c.queue().request_ring_bytes();
   json::object lat;
   lat["round_trip"] = latency(c.round_trip());
   lat["origin_to_ack"] = latency(c.origin_to_ack());

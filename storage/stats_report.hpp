@@ -16,7 +16,8 @@
 namespace tickgate::storage {
 
 // {"url": redacted, "db", "connected", every connection_stats field,
-//  "buffer_limit_bytes", "latency_us": {"round_trip": {"count","p50","p99",
+//  "buffer_limit_bytes", "queue_chunk_bytes" and "queue_ring_bytes" (the
+//  request queue's memory: chunks allocated, request slot ring), "latency_us": {"round_trip": {"count","p50","p99",
 //  "p999","max"}, "origin_to_ack": {…}}, "sources": {"<sink>": {"commands",
 //  "acked","errors","dropped"}, …}}. Losses by cause (connection_stats):
 // dropped_commands (past the byte bound only), discarded_commands

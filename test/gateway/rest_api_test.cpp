@@ -224,6 +224,14 @@ BOOST_AUTO_TEST_CASE(read_only_routes_answer_with_the_seed_fields) {
       BOOST_TEST(number(stats.at("redis").at("connections").at(0).at(key)) == 0u);
     }
   }
+  // Who holds memory: the queue's chunks and request ring, allocated but
+  // small on a healthy run, and no backlog's memory released.
+  const auto& redis0 = stats.at("redis").at("connections").at(0);
+  BOOST_TEST(number(redis0.at("memory_releases")) == 0u);
+  BOOST_TEST(number(redis0.at("queue_chunk_bytes")) > 0u);
+  BOOST_TEST(number(redis0.at("queue_chunk_bytes")) <= 4u << 20);
+  BOOST_TEST(number(redis0.at("queue_ring_bytes")) > 0u);
+  BOOST_TEST(number(redis0.at("queue_ring_bytes")) <= 1u << 20);
   // Secrets never appear.
   for (const std::string& secret : {g.sim().credentials().pin, g.sim().credentials().totp_secret,
                                     g.sim().credentials().api_key}) {
@@ -670,7 +678,8 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
         "tickgate_redis_dropped_commands_total", "tickgate_redis_discarded_commands_total",
         "tickgate_redis_abandoned_commands_total", "tickgate_redis_buffered_bytes",
         "tickgate_redis_buffer_limit_bytes", "tickgate_redis_backlog_limit_bytes",
-        "tickgate_redis_round_trip_seconds",
+        "tickgate_redis_memory_releases_total", "tickgate_redis_queue_chunk_bytes",
+        "tickgate_redis_queue_ring_bytes", "tickgate_redis_round_trip_seconds",
         "tickgate_redis_origin_to_ack_seconds", "tickgate_process_resident_memory_bytes",
         "tickgate_http_responses_total", "tickgate_feed_recovery_seconds",
         "tickgate_sink_records_total", "tickgate_run_active", "tickgate_recording_active",
@@ -682,6 +691,12 @@ BOOST_AUTO_TEST_CASE(metrics_scrape_parses_and_counters_move) {
     }
   }
   BOOST_TEST(first.types.at("tickgate_redis_round_trip_seconds") == "histogram");
+  BOOST_TEST(first.types.at("tickgate_redis_memory_releases_total") == "counter");
+  BOOST_TEST(first.types.at("tickgate_redis_queue_chunk_bytes") == "gauge");
+  BOOST_TEST(first.types.at("tickgate_redis_queue_ring_bytes") == "gauge");
+  BOOST_TEST(first.value(R"(tickgate_redis_memory_releases_total{db="0"})") == 0);
+  BOOST_TEST(first.value(R"(tickgate_redis_queue_chunk_bytes{db="0"})") > 0);
+  BOOST_TEST(first.value(R"(tickgate_redis_queue_ring_bytes{db="0"})") > 0);
   BOOST_TEST(first.value(R"(tickgate_ticks_routed_total{mode="snap_quote",exchange="nse_cm"})") >
              0);
   BOOST_TEST(first.value(R"(tickgate_ticks_routed_total{mode="quote",exchange="nse_fo"})") > 0);

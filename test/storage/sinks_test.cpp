@@ -338,6 +338,12 @@ BOOST_FIXTURE_TEST_CASE(stats_as_json_and_prometheus, fixture) {
   BOOST_TEST(c.at("commands").as_uint64() == 10u);
   BOOST_TEST(c.at("sources").at("price").at("acked").as_uint64() == 10u);
   BOOST_TEST(c.at("latency_us").at("round_trip").at("count").as_uint64() >= 10u);
+  BOOST_TEST(c.at("memory_releases").as_uint64() == 0u);
+  const auto& queue = pool.connections().front().second->queue();
+  BOOST_TEST(c.at("queue_chunk_bytes").as_uint64() == queue.chunk_bytes_allocated());
+  BOOST_TEST(c.at("queue_chunk_bytes").as_uint64() > 0u);
+  BOOST_TEST(c.at("queue_ring_bytes").as_uint64() == queue.request_ring_bytes());
+  BOOST_TEST(c.at("queue_ring_bytes").as_uint64() >= 16u * 32u);  // the ring's first 16 slots
   const auto sj = storage::to_json(stream);
   BOOST_TEST(sj.at("rejected").as_uint64() == 1u);
   BOOST_TEST(sj.at("enabled").as_bool());
@@ -377,6 +383,11 @@ BOOST_FIXTURE_TEST_CASE(stats_as_json_and_prometheus, fixture) {
              std::string::npos);
   BOOST_TEST(text.find("tickgate_sink_rejected_total{sink=\"stream\"} 1") != std::string::npos);
   BOOST_TEST(text.find("tickgate_redis_round_trip_seconds_count{db=\"0\"}") != std::string::npos);
+  BOOST_TEST(text.find("tickgate_redis_memory_releases_total{db=\"0\"} 0\n") != std::string::npos);
+  BOOST_TEST(text.find("tickgate_redis_queue_chunk_bytes{db=\"0\"} " +
+                       std::to_string(queue.chunk_bytes_allocated()) + "\n") != std::string::npos);
+  BOOST_TEST(text.find("tickgate_redis_queue_ring_bytes{db=\"0\"} " +
+                       std::to_string(queue.request_ring_bytes()) + "\n") != std::string::npos);
 }
 
 }  // namespace
