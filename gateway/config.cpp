@@ -9,9 +9,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -409,58 +407,12 @@ void read_document(const json::value& doc, config& c, const key_observer& observ
   r.finish();
 }
 
-// A value from the environment under the <NAME>_FILE convention (Docker and
-// compose secrets mounted at /run/secrets/…, systemd credentials): NAME holds
-// the value itself, or NAME_FILE names a file whose content is the value.
-// `origin` is the variable it came from, for error messages.
-struct env_value {
-  std::string value;
-  std::string origin;
-};
-
-// A secret file is a few bytes; a bigger one is the wrong file.
-constexpr std::uintmax_t max_secret_file_bytes = 64 * 1024;
-
-// The content of the file NAME_FILE names, with one trailing "\n" or "\r\n"
-// removed (what `echo` and editors add) and nothing else changed. An empty
-// path, a file that is missing, unreadable, not a regular file (symlinks
-// followed), larger than max_secret_file_bytes or empty is an error naming
-// the variable and the path; no message ever holds the content.
-std::string read_secret_file(const std::string& variable, const std::string& path) {
-  const std::string where = "env " + variable;
-  if (path.empty()) fail(where, "is empty; it must name a file");
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(status)) {
-    fail(where, "cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
-  }
-  if (!std::filesystem::is_regular_file(status)) fail(where, path + " is not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(where, "cannot read " + path + ": " + std::strerror(errno));
-  std::string value;
-  value.resize(max_secret_file_bytes + 1);
-  in.read(value.data(), static_cast<std::streamsize>(value.size()));
-  if (in.bad()) fail(where, "cannot read " + path + ": " + std::strerror(errno));
-  value.resize(static_cast<std::size_t>(in.gcount()));
-  if (value.size() > max_secret_file_bytes) {
-    fail(where, path + " is larger than the limit of " + std::to_string(max_secret_file_bytes) +
-                    " bytes");
-  }
-  if (value.ends_with("\r\n")) value.resize(value.size() - 2);
-  else if (value.ends_with('\n')) value.resize(value.size() - 1);
-  if (value.empty()) fail(where, path + " is empty");
-  return value;
-}
-
-// NAME, else the file NAME_FILE names, else nothing. Both set is an error:
-// which one wins would be a guess.
-std::optional<env_value> env_or_file(const env_lookup& env, const std::string& name) {
-  const std::string file_variable = name + "_FILE";
-  auto direct = env(name);
-  auto file = env(file_variable);
-  if (direct && file) fail("env " + file_variable, "is set together with " + name + "; set only one");
-  if (direct) return env_value{std::move(*direct), name};
-  if (file) return env_value{read_secret_file(file_variable, *file), file_variable};
+// NAME, else the file NAME_FILE names (environment.hpp), else nothing; an
+// error about either is a config error.
+std::optional<env_value> env_or_file(const env_lookup& env, std::string_view name) {
+  auto read = read_env_or_file(env, name);
+  if (auto* e = std::get_if<env_error>(&read)) fail("env " + e->variable, std::move(e->message));
+  if (auto* v = std::get_if<env_value>(&read)) return std::move(*v);
   return std::nullopt;
 }
 
@@ -472,16 +424,9 @@ void apply_env(const env_lookup& env, config& c) {
     c.redis.connection.endpoint = std::move(*endpoint);
   }
   // The password for the URL in force (REDIS_URL's or redis.url), which then
-  // carries none: a password in two places is refused rather than one of
-  // them silently winning. An ACL user is named in the URL with an empty
-  // password: redis://app:@host:6379/0.
-  if (auto v = env_or_file(env, "REDIS_PASSWORD")) {
-    if (v->value.empty()) fail("env " + v->origin, "is empty");
-    if (!c.redis.connection.endpoint.password.empty()) {
-      fail("env " + v->origin,
-           "is set, but the Redis URL (REDIS_URL or redis.url) carries a password too; keep one");
-    }
-    c.redis.connection.endpoint.password = std::move(v->value);
+  // carries none.
+  if (auto e = apply_redis_password(env, c.redis.connection.endpoint)) {
+    fail("env " + e->variable, std::move(e->message));
   }
   if (auto v = env("TICKGATE_FEED_URL")) c.angel.feed_url = *v;
   if (auto v = env("TICKGATE_LOGIN_URL")) c.angel.login_url = *v;
@@ -571,14 +516,6 @@ void validate(config& c, const std::filesystem::path& base_dir) {
 
 std::string config_error::to_string() const {
   return path.empty() ? message : path + ": " + message;
-}
-
-env_lookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
 }
 
 std::variant<config, config_error> parse_config(std::string_view text,

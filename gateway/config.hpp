@@ -2,16 +2,14 @@
 // variables on top (design.md "Command-line contract"). Loading validates
 // every key; an error names the key by its path ("sinks.stream.maxlen",
 // "instruments.subscribe[2].mode") and never echoes a secret's value.
-// Secrets follow the <NAME>_FILE convention (Docker/compose secrets): for
-// REDIS_URL, REDIS_PASSWORD, TICKGATE_API_TOKEN and ANGEL_API_KEY,
-// ANGEL_CLIENT_CODE, ANGEL_PIN, ANGEL_TOTP_SECRET, NAME_FILE=/run/secrets/x
-// reads the value from that file (one trailing "\n" or "\r\n" removed).
-// NAME and NAME_FILE both set, and a missing, unreadable or empty file, are
-// errors naming the variable (and the path), never the content.
+// Secrets follow the <NAME>_FILE convention (environment.hpp): REDIS_URL,
+// REDIS_PASSWORD, TICKGATE_API_TOKEN, ANGEL_API_KEY, ANGEL_CLIENT_CODE,
+// ANGEL_PIN and ANGEL_TOTP_SECRET can each be NAME_FILE=/run/secrets/x.
 // REDIS_PASSWORD(_FILE) is the password for the URL in force, which must then
 // carry none.
 #pragma once
 
+#include "gateway/environment.hpp"
 #include "gateway/secret.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/tick.hpp"
@@ -145,9 +143,7 @@ struct config_error {
   std::string to_string() const;
 };
 
-// Environment lookup (injected so tests do not touch the process env).
-using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
-env_lookup process_env();
+// env_lookup, process_env(): environment.hpp.
 
 // Told the path of every key the parser knows as it walks the sections that
 // are present ("feed.ping_interval_ms", "instruments.subscribe[].mode",

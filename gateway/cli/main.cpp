@@ -1,10 +1,13 @@
 // tickgate-cli: reads what the gateway wrote to Redis, the way its consumers
-// do (commands.hpp). Where Redis is: --url, else REDIS_URL, else the "redis"
-// section of --config FILE (the gateway's own config, which also gives the
-// sinks' key prefixes, databases and TTLs), else redis://127.0.0.1:6379/0.
+// do (commands.hpp). Where Redis is: --url, else REDIS_URL (or
+// REDIS_URL_FILE), else the "redis" section of --config FILE (the gateway's
+// own config, which also gives the sinks' key prefixes, databases and TTLs),
+// else redis://127.0.0.1:6379/0; REDIS_PASSWORD (or REDIS_PASSWORD_FILE)
+// gives a URL without a password its password, as for the gateway.
 // Exit codes: commands.hpp exit_code.
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/sync_client.hpp"
+#include "gateway/environment.hpp"
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -116,11 +119,27 @@ int main(int argc, char** argv) {
     } else {
       common.redis = *storage::parse_storage_config(boost::json::object{});
     }
+    // The gateway's rules (environment.hpp): REDIS_URL or REDIS_URL_FILE, then
+    // REDIS_PASSWORD or REDIS_PASSWORD_FILE for a URL without a password (in
+    // the gateway's container: `docker compose exec tickgate tickgate-cli …`).
+    // An empty variable counts as unset here.
+    const gateway::env_lookup env = [](std::string_view name) -> std::optional<std::string> {
+      const char* v = std::getenv(std::string(name).c_str());
+      if (v == nullptr || *v == '\0') return std::nullopt;
+      return std::string(v);
+    };
+    const auto fail_on = [](const gateway::env_error& e) {
+      throw usage_error{"env " + e.variable + ": " + e.message};
+    };
+    auto& endpoint = common.redis.connection.endpoint;
     if (vm.contains("url")) {
-      common.redis.connection.endpoint = endpoint_from(vm["url"].as<std::string>(), "--url");
-    } else if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
-      common.redis.connection.endpoint = endpoint_from(env, "REDIS_URL");
+      endpoint = endpoint_from(vm["url"].as<std::string>(), "--url");
+    } else {
+      auto url = gateway::read_env_or_file(env, "REDIS_URL");
+      if (const auto* e = std::get_if<gateway::env_error>(&url)) fail_on(*e);
+      if (const auto* v = std::get_if<gateway::env_value>(&url)) endpoint = endpoint_from(v->value, v->origin);
     }
+    if (auto e = gateway::apply_redis_password(env, endpoint)) fail_on(*e);
 
     const auto only_for = [&](std::initializer_list<const char*> names, std::string_view cmd) {
       for (const char* n : names) {

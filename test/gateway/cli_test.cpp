@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -370,6 +371,52 @@ BOOST_AUTO_TEST_CASE(failures_have_clear_messages_and_exit_codes) {
   const auto missing = test::run_program({cli, "--config", "/nonexistent/tickgate.json", "keys"});
   BOOST_TEST(missing.status == 2);
   BOOST_TEST(missing.err.find("cannot read config file") != std::string::npos, missing.err);
+}
+
+// The gateway's <NAME>_FILE rules (gateway/environment.hpp), so that the CLI
+// works in the compose deployment's gateway container, where REDIS_URL has
+// no password and REDIS_PASSWORD_FILE names the secret.
+BOOST_AUTO_TEST_CASE(the_redis_password_can_come_from_a_file) {
+  auto& w = world::get();
+  const std::string cli = std::string(TICKGATE_BINARY_DIR) + "/tickgate-cli";
+  test::temp_dir dir("tickgate-cli-secrets");
+  const auto password_file = dir.path() / "redis_password";
+  std::ofstream(password_file) << password << "\n";
+  const std::string bare_url = "redis://127.0.0.1:" + std::to_string(w.redis.port()) + "/0";
+  const auto url_file = dir.path() / "redis_url";
+  std::ofstream(url_file) << bare_url << "\n";
+  const auto latest = [&](std::vector<std::pair<std::string, std::string>> env,
+                          std::vector<std::string> options = {}) {
+    std::vector<std::string> argv{cli, "--config", w.gateway.config_file().string()};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {"latest", "RELIANCE"});
+    return test::run_program(argv, std::move(env), 60s);
+  };
+  // The URL alone has no password: refused.
+  auto r = latest({{"REDIS_URL", bare_url}});
+  BOOST_TEST(r.status == 1, r.err);
+  // With the file's password: the entry.
+  r = latest({{"REDIS_URL", bare_url}, {"REDIS_PASSWORD_FILE", password_file.string()}});
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(r.out.find("RELIANCE") != std::string::npos, r.out);
+  r = latest({{"REDIS_URL_FILE", url_file.string()}, {"REDIS_PASSWORD_FILE", password_file.string()}});
+  BOOST_TEST(r.status == 0, r.err);
+  r = latest({{"REDIS_PASSWORD_FILE", password_file.string()}}, {"--url", bare_url});
+  BOOST_TEST(r.status == 0, r.err);
+  // Errors: exit 2, naming the variable (and path), never a password.
+  r = latest({{"REDIS_PASSWORD_FILE", password_file.string()}});  // the config's URL carries one
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.err.find("env REDIS_PASSWORD_FILE: is set, but the Redis URL in force carries a password too") !=
+                 std::string::npos,
+             r.err);
+  r = latest({{"REDIS_URL", bare_url}, {"REDIS_PASSWORD", password}, {"REDIS_PASSWORD_FILE", password_file.string()}});
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.err.find("env REDIS_PASSWORD_FILE: is set together with REDIS_PASSWORD") != std::string::npos, r.err);
+  const auto nowhere = (dir.path() / "no-such-file").string();
+  r = latest({{"REDIS_URL", bare_url}, {"REDIS_PASSWORD_FILE", nowhere}});
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.err.find("env REDIS_PASSWORD_FILE: cannot read " + nowhere) != std::string::npos, r.err);
+  for (const auto* text : {&r.out, &r.err}) BOOST_TEST(text->find(password) == std::string::npos);
 }
 
 // rediss://: the CLI verifies the server against the CA named in the URL
