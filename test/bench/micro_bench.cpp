@@ -47,6 +47,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -353,165 +354,105 @@ struct websocket_pair {
 
 constexpr std::size_t websocket_batch = 1000;
 
-// As gateway::feed::read_frames: a coroutine, one async_read_some per
-// message (the feed's frame bound + 1), as_tuple(use_awaitable).
+// One benchmark's pair and reading state; run() times read_batch(), which
+// reads websocket_batch SnapQuote messages put into the client's input.
 template <class Executor>
-void websocket_read_coroutine(benchmark::State& state) {
-  const one_tick t(protocol::mode::snap_quote);
+struct websocket_bench {
+  // After a read: true when it completed a message (counted, buffer cleared).
+  bool message_read() {
+    if (!ws.client.is_message_done()) return false;
+    bytes += buffer.size();
+    buffer.clear();
+    return true;
+  }
+  template <class ReadBatch>
+  void run(benchmark::State& state, ReadBatch read_batch) {
+    for (auto _ : state) {
+      state.PauseTiming();
+      ws.send(t.frame, websocket_batch);
+      ws.io.restart();
+      state.ResumeTiming();
+      read_batch();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  }
+
+  const one_tick t{protocol::mode::snap_quote};
   websocket_pair<Executor> ws;
   boost::beast::flat_buffer buffer;
   std::size_t bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    ws.send(t.frame, websocket_batch);
-    ws.io.restart();
-    state.ResumeTiming();
+};
+
+// As gateway::feed::read_frames: a coroutine, one async_read_some per message
+// (the feed's frame bound + 1), as_tuple(use_awaitable). The stream's
+// executor, the coroutine's, and whether the read's handler is bound to the
+// concrete executor vary.
+template <class StreamExecutor, class CoroutineExecutor, bool bind_handler>
+void websocket_read_coroutine(benchmark::State& state) {
+  websocket_bench<StreamExecutor> b;
+  b.run(state, [&] {
     asio::co_spawn(
-        ws.io,
-        [&]() -> asio::awaitable<void> {
+        b.ws.io.get_executor(),
+        [&]() -> asio::awaitable<void, CoroutineExecutor> {
+          const auto token = asio::as_tuple(asio::use_awaitable_t<CoroutineExecutor>{});
           for (std::size_t read = 0; read < websocket_batch;) {
-            auto [ec, n] = co_await ws.client.async_read_some(buffer, 65537,
-                                                              asio::as_tuple(asio::use_awaitable));
+            boost::system::error_code ec;
+            if constexpr (bind_handler) {
+              std::tie(ec, std::ignore) = co_await b.ws.client.async_read_some(
+                  b.buffer, 65537, asio::bind_executor(b.ws.io.get_executor(), token));
+            } else {
+              std::tie(ec, std::ignore) = co_await b.ws.client.async_read_some(b.buffer, 65537, token);
+            }
             if (ec) throw std::runtime_error("read: " + ec.message());
-            if (!ws.client.is_message_done()) continue;
-            bytes += buffer.size();
-            buffer.clear();
-            ++read;
+            if (b.message_read()) ++read;
           }
         },
         asio::detached);
-    ws.io.run();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    b.ws.io.run();
+  });
 }
-BENCHMARK(websocket_read_coroutine<asio::any_io_executor>)
+using any_executor = asio::any_io_executor;
+using concrete_executor = asio::io_context::executor_type;
+// The feed before: everything on any_io_executor.
+BENCHMARK_TEMPLATE(websocket_read_coroutine, any_executor, any_executor, false)
     ->Name("websocket/read_coroutine_per_message");
-BENCHMARK(websocket_read_coroutine<asio::io_context::executor_type>)
+BENCHMARK_TEMPLATE(websocket_read_coroutine, concrete_executor, any_executor, false)
     ->Name("websocket/read_coroutine_concrete_executor_per_message");
-
-// A coroutine on any_io_executor (as the feed's), the stream and the read's
-// completion handler on the concrete executor (bind_executor).
-void websocket_read_coroutine_bound(benchmark::State& state) {
-  using executor = asio::io_context::executor_type;
-  const one_tick t(protocol::mode::snap_quote);
-  websocket_pair<executor> ws;
-  boost::beast::flat_buffer buffer;
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    ws.send(t.frame, websocket_batch);
-    ws.io.restart();
-    state.ResumeTiming();
-    asio::co_spawn(
-        ws.io,
-        [&]() -> asio::awaitable<void> {
-          for (std::size_t read = 0; read < websocket_batch;) {
-            auto [ec, n] = co_await ws.client.async_read_some(
-                buffer, 65537,
-                asio::bind_executor(ws.io.get_executor(), asio::as_tuple(asio::use_awaitable)));
-            if (ec) throw std::runtime_error("read: " + ec.message());
-            if (!ws.client.is_message_done()) continue;
-            bytes += buffer.size();
-            buffer.clear();
-            ++read;
-          }
-        },
-        asio::detached);
-    ws.io.run();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
-}
-BENCHMARK(websocket_read_coroutine_bound)->Name("websocket/read_coroutine_bound_per_message");
-
-// The coroutine on the concrete executor too (awaitable<void, executor_type>).
-void websocket_read_coroutine_all_concrete(benchmark::State& state) {
-  using executor = asio::io_context::executor_type;
-  constexpr asio::use_awaitable_t<executor> use_awaitable;
-  const one_tick t(protocol::mode::snap_quote);
-  websocket_pair<executor> ws;
-  boost::beast::flat_buffer buffer;
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    ws.send(t.frame, websocket_batch);
-    ws.io.restart();
-    state.ResumeTiming();
-    asio::co_spawn(
-        ws.io.get_executor(),
-        [&]() -> asio::awaitable<void, executor> {
-          for (std::size_t read = 0; read < websocket_batch;) {
-            auto [ec, n] = co_await ws.client.async_read_some(buffer, 65537,
-                                                              asio::as_tuple(use_awaitable));
-            if (ec) throw std::runtime_error("read: " + ec.message());
-            if (!ws.client.is_message_done()) continue;
-            bytes += buffer.size();
-            buffer.clear();
-            ++read;
-          }
-        },
-        asio::detached);
-    ws.io.run();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
-}
-BENCHMARK(websocket_read_coroutine_all_concrete)
+BENCHMARK_TEMPLATE(websocket_read_coroutine, concrete_executor, any_executor, true)
+    ->Name("websocket/read_coroutine_bound_per_message");
+// The feed now: stream and coroutine on the concrete executor.
+BENCHMARK_TEMPLATE(websocket_read_coroutine, concrete_executor, concrete_executor, false)
     ->Name("websocket/read_coroutine_all_concrete_per_message");
 
 // The same reads chained through a plain completion handler (no coroutine).
 void websocket_read_callback(benchmark::State& state) {
-  const one_tick t(protocol::mode::snap_quote);
-  websocket_pair<asio::any_io_executor> ws;
-  boost::beast::flat_buffer buffer;
-  std::size_t bytes = 0;
+  websocket_bench<any_executor> b;
   std::size_t read = 0;
   std::function<void(boost::system::error_code, std::size_t)> on_read;
-  const auto start_read = [&] { ws.client.async_read_some(buffer, 65537, on_read); };
+  const auto start_read = [&] { b.ws.client.async_read_some(b.buffer, 65537, on_read); };
   on_read = [&](boost::system::error_code ec, std::size_t) {
     if (ec) throw std::runtime_error("read: " + ec.message());
-    if (ws.client.is_message_done()) {
-      bytes += buffer.size();
-      buffer.clear();
-      if (++read == websocket_batch) return;
-    }
+    if (b.message_read() && ++read == websocket_batch) return;
     start_read();
   };
-  for (auto _ : state) {
-    state.PauseTiming();
-    ws.send(t.frame, websocket_batch);
-    ws.io.restart();
+  b.run(state, [&] {
     read = 0;
-    state.ResumeTiming();
     start_read();
-    ws.io.run();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    b.ws.io.run();
+  });
 }
 BENCHMARK(websocket_read_callback)->Name("websocket/read_callback_per_message");
 
 // The same messages read synchronously: Beast's framing alone.
 void websocket_read_sync(benchmark::State& state) {
-  const one_tick t(protocol::mode::snap_quote);
-  websocket_pair<asio::any_io_executor> ws;
-  boost::beast::flat_buffer buffer;
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    ws.send(t.frame, websocket_batch);
-    state.ResumeTiming();
+  websocket_bench<any_executor> b;
+  b.run(state, [&] {
     for (std::size_t read = 0; read < websocket_batch;) {
-      ws.client.read_some(buffer, 65537);
-      if (!ws.client.is_message_done()) continue;
-      bytes += buffer.size();
-      buffer.clear();
-      ++read;
+      b.ws.client.read_some(b.buffer, 65537);
+      if (b.message_read()) ++read;
     }
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * websocket_batch));
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  });
 }
 BENCHMARK(websocket_read_sync)->Name("websocket/read_sync_per_message");
 

@@ -40,6 +40,37 @@ std::uint64_t sim_counter(const test::simulator& sim, std::string_view group, st
   return sim.stats().as_object().at(group).as_object().at(name).to_number<std::uint64_t>();
 }
 
+// The world of the two secret tests: a redis-server that requires a
+// password and a simulator that accepts only these made-up credentials. Each
+// secret is a string no output contains by chance, so finding one anywhere
+// is a leak.
+struct secret_world {
+  static test::sim_credentials made_up_credentials() {
+    test::sim_credentials c;
+    c.api_key = "ak-Qv7x2-secret-31415";
+    c.client_code = "Z9Y8X7";
+    c.pin = "pin-5ecr3t-2718";
+    c.totp_secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+    return c;
+  }
+  static test::redis_server_options requiring(const std::string& password) {
+    test::redis_server_options o;
+    o.password = password;
+    return o;
+  }
+  static test::simulator_options accepting(const test::sim_credentials& c) {
+    test::simulator_options o;
+    o.credentials = c;
+    return o;
+  }
+
+  const test::sim_credentials credentials = made_up_credentials();
+  const std::string redis_password = "rp-5ecr3t-16180";
+  const std::string api_token = "at-5ecr3t-14142";
+  test::redis_server redis{requiring(redis_password)};
+  test::simulator sim{accepting(credentials)};
+};
+
 // SIGTERM; the exit status, -1 when it did not exit within 20 s.
 int terminate(test::tickgate_process& gateway) { return gateway.terminate(20s).value_or(-1); }
 
@@ -140,21 +171,7 @@ BOOST_AUTO_TEST_CASE(redis_tls_with_an_unknown_ca_is_refused) {
   BOOST_TEST(terminate(insecure) == 0);
 }
 
-BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
-  test::sim_credentials credentials;
-  credentials.api_key = "ak-Qv7x2-secret-31415";
-  credentials.client_code = "Z9Y8X7";
-  credentials.pin = "pin-5ecr3t-2718";
-  credentials.totp_secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
-  const std::string redis_password = "rp-5ecr3t-16180";
-  const std::string api_token = "at-5ecr3t-14142";
-
-  test::redis_server_options redis_options;
-  redis_options.password = redis_password;
-  test::redis_server redis(redis_options);
-  test::simulator_options sim_options;
-  sim_options.credentials = credentials;
-  test::simulator sim(sim_options);
+BOOST_FIXTURE_TEST_CASE(no_secret_appears_in_any_output, secret_world) {
   // Every token the simulator issues starts with the same JWT header.
   const std::string jwt = sim.login().jwt;
   const std::string jwt_header = jwt.substr(0, jwt.find('.') + 1);
@@ -252,21 +269,7 @@ BOOST_AUTO_TEST_CASE(no_secret_appears_in_any_output) {
 // Redis only accepts the file's password (the URL carries none), the REST
 // token is the file's — and none appears in the log, any REST response
 // (/stats shows the URL as redis://:***@…) or --check-config's errors.
-BOOST_AUTO_TEST_CASE(secrets_from_files_reach_their_use_and_never_the_output) {
-  test::sim_credentials credentials;
-  credentials.api_key = "ak-F1le-secret-27182";
-  credentials.client_code = "F1L3C0";
-  credentials.pin = "pin-F1le-5ecr3t-161";
-  credentials.totp_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-  const std::string redis_password = "rp-F1le-5ecr3t-1414";
-  const std::string api_token = "at-F1le-5ecr3t-1732";
-
-  test::redis_server_options redis_options;
-  redis_options.password = redis_password;
-  test::redis_server redis(redis_options);
-  test::simulator_options sim_options;
-  sim_options.credentials = credentials;
-  test::simulator sim(sim_options);
+BOOST_FIXTURE_TEST_CASE(secrets_from_files_reach_their_use_and_never_the_output, secret_world) {
 
   test::temp_dir secrets("tickgate-secrets");
   const auto secret_file = [&](const std::string& name, const std::string& value) {
