@@ -64,12 +64,40 @@ struct secret_world {
     return o;
   }
 
+  // The gateway writes ticks: RELIANCE's stream past 5 entries within 60 s.
+  void expect_ticks(test::tickgate_process& gateway) {
+    test::redis_client db(redis.url());
+    BOOST_REQUIRE_MESSAGE(
+        test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
+        gateway.log());
+  }
+  // Redis killed and restarted empty: the gateway must authenticate again
+  // and write on.
+  void restart_redis_and_expect_ticks(test::tickgate_process& gateway) {
+    redis.kill();
+    std::this_thread::sleep_for(500ms);
+    redis.restart();
+    expect_ticks(gateway);
+  }
+
   const test::sim_credentials credentials = made_up_credentials();
   const std::string redis_password = "rp-5ecr3t-16180";
   const std::string api_token = "at-5ecr3t-14142";
   test::redis_server redis{requiring(redis_password)};
   test::simulator sim{accepting(credentials)};
 };
+
+// A REST call whose whole response (status, headers, body) is appended to
+// `output`, which the secret tests search.
+test::http_reply call_and_record(std::string& output, std::uint16_t port, std::string_view method,
+                                 std::string_view target, std::string body,
+                                 const test::header_list& headers) {
+  auto r = test::http_call(port, method, target, std::move(body), headers);
+  output += std::to_string(r.status) + "\n";
+  for (const auto& [k, v] : r.headers) output += k + ": " + v + "\n";
+  output += r.body + "\n";
+  return r;
+}
 
 // SIGTERM; the exit status, -1 when it did not exit within 20 s.
 int terminate(test::tickgate_process& gateway) { return gateway.terminate(20s).value_or(-1); }
@@ -187,40 +215,27 @@ BOOST_FIXTURE_TEST_CASE(no_secret_appears_in_any_output, secret_world) {
     options.config = {{"log", {{"level", "debug"}}},
                       {"http", {{"enabled", true}, {"listen", "127.0.0.1:" + std::to_string(port)}}}};
     test::tickgate_process gateway(sim, redis.url(), options);
-    test::redis_client db(redis.url());
-    BOOST_REQUIRE_MESSAGE(
-        test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
-        gateway.log());
+    expect_ticks(gateway);
     // Every REST response, good and bad, headers and bodies.
     BOOST_REQUIRE(test::wait_for_port(port, 10s));
     const auto rest = [&](std::string_view method, std::string_view target, std::string body,
                           const test::header_list& headers) {
-      const auto r = test::http_call(port, method, target, std::move(body), headers);
-      output += std::to_string(r.status) + "\n";
-      for (const auto& [k, v] : r.headers) output += k + ": " + v + "\n";
-      output += r.body + "\n";
-      return r.status;
+      return call_and_record(output, port, method, target, std::move(body), headers);
     };
     for (const char* route : {"/", "/health", "/ready", "/stats", "/metrics", "/symbols",
                               "/api/redis-option-tokens", "/api/redis-ticks/indextick?limit=3"}) {
-      BOOST_TEST(rest("GET", route, {}, {}) == 200u, route);
+      BOOST_TEST(rest("GET", route, {}, {}).status == 200u, route);
     }
     const test::header_list good{{"Authorization", "Bearer " + api_token}};
-    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {}) == 401u);
-    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + redis_password}}) == 401u);
-    BOOST_TEST(rest("POST", "/subscribe", "{bad json", good) == 400u);
-    BOOST_TEST(rest("POST", "/subscribe", "[\"NO-SUCH-SYMBOL\"]", good) >= 400u);
-    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", good) == 200u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {}).status == 401u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + redis_password}}).status == 401u);
+    BOOST_TEST(rest("POST", "/subscribe", "{bad json", good).status == 400u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"NO-SUCH-SYMBOL\"]", good).status >= 400u);
+    BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", good).status == 200u);
     sim.send_garbage(3);
     sim.expire_sessions();  // 401 on the next handshake: refresh or log in again
     sim.drop_connections();
-    redis.kill();
-    std::this_thread::sleep_for(500ms);
-    redis.restart();
-    test::redis_client db2(redis.url());
-    BOOST_REQUIRE_MESSAGE(
-        test::eventually([&] { return db2.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
-        gateway.log());
+    restart_redis_and_expect_ticks(gateway);
     BOOST_TEST(terminate(gateway) == 0);
     output += gateway.log();
   }
@@ -298,19 +313,12 @@ BOOST_FIXTURE_TEST_CASE(secrets_from_files_reach_their_use_and_never_the_output,
         {"log", {{"level", "debug"}}},
         {"http", {{"enabled", true}, {"listen", "127.0.0.1:" + std::to_string(port)}}}};
     test::tickgate_process gateway(sim, url_without_password, options);
-    test::redis_client db(redis.url());
-    BOOST_REQUIRE_MESSAGE(
-        test::eventually([&] { return db.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
-        gateway.log());
+    expect_ticks(gateway);
     BOOST_TEST(sim_counter(sim, "logins", "ok") >= 1u);
     BOOST_REQUIRE(test::wait_for_port(port, 10s));
     const auto rest = [&](std::string_view method, std::string_view target, std::string body,
                           const test::header_list& headers) {
-      const auto r = test::http_call(port, method, target, std::move(body), headers);
-      output += std::to_string(r.status) + "\n";
-      for (const auto& [k, v] : r.headers) output += k + ": " + v + "\n";
-      output += r.body + "\n";
-      return r;
+      return call_and_record(output, port, method, target, std::move(body), headers);
     };
     for (const char* route : {"/", "/health", "/ready", "/metrics", "/symbols"}) {
       BOOST_TEST(rest("GET", route, {}, {}).status == 200u, route);
@@ -324,13 +332,7 @@ BOOST_FIXTURE_TEST_CASE(secrets_from_files_reach_their_use_and_never_the_output,
                401u);
     BOOST_TEST(rest("POST", "/subscribe", "[\"TCS\"]", {{"Authorization", "Bearer " + api_token}}).status == 200u);
     // A reconnect authenticates again with the file's password.
-    redis.kill();
-    std::this_thread::sleep_for(500ms);
-    redis.restart();
-    test::redis_client db2(redis.url());
-    BOOST_REQUIRE_MESSAGE(
-        test::eventually([&] { return db2.integer({"XLEN", "market_data_stream:RELIANCE"}) > 5; }, 60s),
-        gateway.log());
+    restart_redis_and_expect_ticks(gateway);
     BOOST_TEST(terminate(gateway) == 0);
     output += gateway.log();
   }
