@@ -125,17 +125,20 @@ cpu_sample self_cpu() {
           static_cast<std::uint64_t>(u.ru_nivcsw)};
 }
 
-// A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
-// the binary and libraries included) or "RssAnon:" (heap and stacks only).
-double process_status_mb(pid_t pid, std::string_view field = "VmRSS:") {
+// The number after `field` on its /proc/PID/status line (0 when absent).
+double process_status_value(pid_t pid, std::string_view field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) {
-      return std::strtod(line.c_str() + field.size(), nullptr) / 1024.0;
-    }
+    if (line.rfind(field, 0) == 0) return std::strtod(line.c_str() + field.size(), nullptr);
   }
   return 0;
+}
+
+// A /proc/PID/status size in MiB: "VmRSS:" (resident, file-backed pages of
+// the binary and libraries included) or "RssAnon:" (heap and stacks only).
+double process_status_mb(pid_t pid, std::string_view field = "VmRSS:") {
+  return process_status_value(pid, field) / 1024.0;  // the sizes are in kB
 }
 
 std::int64_t epoch_us() {
@@ -384,14 +387,8 @@ cpu_sample process_cpu(pid_t pid) {
       if (i == 15) c.system = std::strtod(f.c_str(), nullptr) / tick;
     }
   }
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    constexpr std::string_view voluntary = "voluntary_ctxt_switches:";
-    constexpr std::string_view involuntary = "nonvoluntary_ctxt_switches:";
-    if (line.rfind(voluntary, 0) == 0) c.voluntary = std::strtoull(line.c_str() + voluntary.size(), nullptr, 10);
-    if (line.rfind(involuntary, 0) == 0) c.involuntary = std::strtoull(line.c_str() + involuntary.size(), nullptr, 10);
-  }
+  c.voluntary = static_cast<std::uint64_t>(process_status_value(pid, "voluntary_ctxt_switches:"));
+  c.involuntary = static_cast<std::uint64_t>(process_status_value(pid, "nonvoluntary_ctxt_switches:"));
   return c;
 }
 
