@@ -239,7 +239,8 @@ civil_time tick_records::civil(std::int64_t epoch_us) noexcept {
   return c.t;
 }
 
-tick_records::tick_records(std::string pubsub_source) : source_(std::move(pubsub_source)) {
+tick_records::tick_records(std::string pubsub_source, record_set wanted)
+    : source_(std::move(pubsub_source)), wanted_(wanted) {
   values_.resize(2048);
   pubsub_.resize(512);
   list_.resize(512);
@@ -265,6 +266,11 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   if (t.close != 0 && __builtin_sub_overflow(t.ltp, t.close, &change)) {
     change = t.ltp < t.close ? INT64_MIN : INT64_MAX;
   }
+  field_count_ = 0;
+  pubsub_size_ = 0;
+  list_size_ = 0;
+  price_size_ = 0;
+  if (!wanted_.stream && !wanted_.pubsub && !wanted_.list && !wanted_.price) return;
   const std::string_view token = t.token.view();
   const std::string_view mode_text = protocol::mode_name(m);
 
@@ -274,7 +280,6 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
       room(values_, instrument.symbol.size() + token.size() + instrument.exchange.size() +
                         mode_text.size() + 21 * max_price_chars + 2 * max_iso_chars);
   char* p = base;
-  field_count_ = 0;
   const auto field = [&](std::string_view name, char* begin) {
     fields_[field_count_++] = {name, std::string_view(begin, static_cast<std::size_t>(p - begin))};
   };
@@ -331,40 +336,54 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
   }
   if (m == mode::snap_quote) int_field("open_interest", t.open_interest);
 
-  // Pub/sub (tickstock-pubsub seed): volume is this tick's traded quantity.
-  const std::string_view status =
-      market_status_name(market_status_at(instrument.exchange, event_ist));
   // Pub/sub and the price cache share the exchange time's text.
   char time_text_buffer[max_epoch_ms_chars];
   const std::string_view time_text(
       time_text_buffer,
       static_cast<std::size_t>(put_epoch_seconds_ms(time_text_buffer, event_ms_) - time_text_buffer));
-  p = room(pubsub_, 128 + json_string_bound(instrument.symbol.size()) +
-                        json_string_bound(source_.size()) + max_price_chars + max_int_chars +
-                        max_epoch_ms_chars + status.size());
+
+  const shared_texts texts{event_ist,   ltp_text, change_text, percent_text,
+                           volume_text, bid_text, ask_text,    time_text};
+  if (wanted_.pubsub) build_pubsub(t, instrument, texts);
+  if (wanted_.list) build_list(t, instrument, texts);
+  if (wanted_.price) build_price(instrument, texts);
+  if (!wanted_.stream) field_count_ = 0;  // formatted only for the others to copy
+}
+
+// Pub/sub (tickstock-pubsub seed): volume is this tick's traded quantity.
+void tick_records::build_pubsub(const protocol::tick& t, const protocol::instrument& instrument,
+                                const shared_texts& x) {
+  const std::string_view status =
+      market_status_name(market_status_at(instrument.exchange, x.event_ist));
+  char* p = room(pubsub_, 128 + json_string_bound(instrument.symbol.size()) +
+                              json_string_bound(source_.size()) + max_price_chars + max_int_chars +
+                              max_epoch_ms_chars + status.size());
   char* const pubsub_begin = p;
   p = put(p, R"({"event_type":"tick_data","ticker":)");
   p = put_json_string(p, instrument.symbol);
   p = put(p, R"(,"price":)");
-  p = put(p, ltp_text);
+  p = put(p, x.ltp);
   p = put(p, R"(,"volume":)");
   p = put_int(p, t.last_traded_qty);
   p = put(p, R"(,"timestamp":)");
-  p = put(p, time_text);
+  p = put(p, x.time);
   p = put(p, R"(,"source":)");
   p = put_json_string(p, source_);
   p = put(p, R"(,"market_status":")");
   p = put(p, status);
   p = put(p, R"("})");
   pubsub_size_ = static_cast<std::size_t>(p - pubsub_begin);
+}
 
-  // Per-token list entry (per-token-tick-lists seed).
-  list_size_ = 0;
+// Per-token list entry (per-token-tick-lists seed), for indices and options.
+void tick_records::build_list(const protocol::tick& t, const protocol::instrument& instrument,
+                              const shared_texts& x) {
   const list_kind kind = list_kind_for(instrument);
   if (kind != list_kind::none) {
-    p = room(list_, 160 + 2 * max_int_chars + token.size() + json_string_bound(token.size()) +
-                        json_string_bound(instrument.exchange.size()) + 2 * max_price_chars +
-                        max_iso_chars + json_string_bound(instrument.trading_symbol.size()));
+    const std::string_view token = t.token.view();
+    char* p = room(list_, 160 + 2 * max_int_chars + token.size() + json_string_bound(token.size()) +
+                              json_string_bound(instrument.exchange.size()) + 2 * max_price_chars +
+                              max_iso_chars + json_string_bound(instrument.trading_symbol.size()));
     char* const list_begin = p;
     p = put(p, R"({"ft":)");
     p = put_int(p, event_ms_ / 1000);
@@ -377,11 +396,11 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
     p = put(p, R"(,"e":)");
     p = put_json_string(p, instrument.exchange);
     p = put(p, R"(,"lp":)");
-    p = put(p, ltp_text);
+    p = put(p, x.ltp);
     p = put(p, R"(,"pc":)");
-    p = put(p, percent_text);
+    p = put(p, x.percent);
     p = put(p, R"(,"rt":")");
-    p = put_date_time(p, event_ist, ' ');
+    p = put_date_time(p, x.event_ist, ' ');
     p = put(p, R"(","ts":)");
     p = put_json_string(p, instrument.trading_symbol);
     // "_id": unique per tick of a token, stable across replays of the same
@@ -395,30 +414,32 @@ void tick_records::build(const protocol::tick& t, const protocol::instrument& in
                                              : R"(,"data_type":"optiontick"})");
     list_size_ = static_cast<std::size_t>(p - list_begin);
   }
+}
 
-  // Price cache entry.
-  p = room(price_, 160 + json_string_bound(instrument.symbol.size()) + 6 * max_price_chars +
-                       max_int_chars + json_string_bound(instrument.exchange.size()) +
-                       max_epoch_ms_chars);
+// Price cache entry (price-cache-and-candles seed).
+void tick_records::build_price(const protocol::instrument& instrument, const shared_texts& x) {
+  char* p = room(price_, 160 + json_string_bound(instrument.symbol.size()) + 6 * max_price_chars +
+                             max_int_chars + json_string_bound(instrument.exchange.size()) +
+                             max_epoch_ms_chars);
   char* const price_begin = p;
   p = put(p, R"({"symbol":)");
   p = put_json_string(p, instrument.symbol);
   p = put(p, R"(,"price":)");
-  p = put(p, ltp_text);
+  p = put(p, x.ltp);
   p = put(p, R"(,"change":)");
-  p = put(p, change_text);
+  p = put(p, x.change);
   p = put(p, R"(,"change_percent":)");
-  p = put(p, percent_text);
+  p = put(p, x.percent);
   p = put(p, R"(,"bid":)");
-  p = put(p, bid_text);
+  p = put(p, x.bid);
   p = put(p, R"(,"ask":)");
-  p = put(p, ask_text);
+  p = put(p, x.ask);
   p = put(p, R"(,"volume":)");
-  p = put(p, volume_text);
+  p = put(p, x.volume);
   p = put(p, R"(,"exchange":)");
   p = put_json_string(p, instrument.exchange);
   p = put(p, R"(,"timestamp":)");
-  p = put(p, time_text);
+  p = put(p, x.time);
   *p++ = '}';
   price_size_ = static_cast<std::size_t>(p - price_begin);
 }

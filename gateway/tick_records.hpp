@@ -48,16 +48,28 @@ using record_field = storage::field_view;
 enum class list_kind : std::uint8_t { none, index_tick, option_tick };
 list_kind list_kind_for(const protocol::instrument& instrument) noexcept;
 
+// The records build() formats: those of the sinks that are on. The stream
+// fields are formatted when any of the four is wanted (the JSON records copy
+// their numbers); with none, build() only works out the candles' inputs.
+struct record_set {
+  bool stream = true;
+  bool pubsub = true;
+  bool list = true;
+  bool price = true;
+};
+
 class tick_records {
 public:
   // Stream field names in order; the first 14 are the seed's.
   static constexpr std::size_t max_fields = 24;
 
-  explicit tick_records(std::string pubsub_source = "angel_one");
+  explicit tick_records(std::string pubsub_source = "angel_one", record_set wanted = {});
 
-  // Formats every record for `t`. `received_us` is when the gateway received
-  // the frame (epoch µs); it is the stream's `timestamp` and stands in for
-  // the exchange time when a frame carries none.
+  // Formats the wanted records for `t`; the others are empty.
+  // `received_us` is when the gateway received the frame (epoch µs); it is
+  // the stream's `timestamp` and stands in for the exchange time when a
+  // frame carries none. event_time_ms(), ltp() and has_trade_price() are
+  // always set.
   void build(const protocol::tick& t, const protocol::instrument& instrument,
              std::int64_t divisor, std::int64_t received_us);
 
@@ -77,6 +89,7 @@ public:
 
 private:
   std::string source_;
+  record_set wanted_;
   // Buffers sized for the worst case and never shrunk; the records are
   // their first *_size_ bytes (values_: the fields' views).
   std::string values_;  // all stream field values back to back
@@ -101,6 +114,18 @@ private:
   std::size_t civil_next_ = 0;
   civil_time civil(std::int64_t epoch_us) noexcept;
   bool has_trade_price_ = false;
+
+  // Texts the stream fields formatted, which the JSON records copy.
+  struct shared_texts {
+    civil_time event_ist;
+    std::string_view ltp, change, percent, volume, bid, ask;
+    std::string_view time;  // exchange time, epoch seconds with ms
+  };
+  void build_pubsub(const protocol::tick& t, const protocol::instrument& instrument,
+                    const shared_texts& x);
+  void build_list(const protocol::tick& t, const protocol::instrument& instrument,
+                  const shared_texts& x);
+  void build_price(const protocol::instrument& instrument, const shared_texts& x);
 };
 
 }  // namespace tickgate::gateway

@@ -85,7 +85,10 @@ tick_router::tick_router(const config& cfg, const protocol::instrument_index& in
       instruments_(instruments),
       sinks_(sinks),
       decode_options_(cfg.feed.decode),
-      records_(cfg.pubsub_source) {
+      records_(cfg.pubsub_source, record_set{.stream = sinks.stream != nullptr,
+                                             .pubsub = sinks.pubsub != nullptr,
+                                             .list = sinks.lists != nullptr,
+                                             .price = sinks.price != nullptr}) {
   for (std::size_t i = 0; i < divisors_.size(); ++i) {
     divisors_[i] = protocol::price_divisor(static_cast<std::uint8_t>(i));
   }

@@ -382,3 +382,42 @@ BOOST_AUTO_TEST_CASE(records_share_the_stream_numbers) {
   const std::string pubsub_json(r.pubsub_json());
   BOOST_TEST(pubsub_json.find("\"price\":" + m["ltp"] + ",") != std::string::npos);
 }
+
+// A sink that is off gets no record formatted: each of the 16 subsets builds
+// exactly the records of the full set it names, byte for byte, and leaves
+// the others empty. The candles' inputs are set whatever the subset.
+BOOST_AUTO_TEST_CASE(only_the_wanted_records_are_built) {
+  tick_records full;
+  const auto t = quote_tick();
+  const auto instrument = option_ce();
+  full.build(t, instrument, 100, received_us);
+  const auto full_fields = as_map(full.stream_fields());
+  BOOST_TEST_REQUIRE(!full_fields.empty());
+  BOOST_TEST_REQUIRE(!full.pubsub_json().empty());
+  BOOST_TEST_REQUIRE(!full.list_json().empty());
+  BOOST_TEST_REQUIRE(!full.price_json().empty());
+  for (unsigned bits = 0; bits < 16; ++bits) {
+    BOOST_TEST_CONTEXT("subset " << bits) {
+      const record_set wanted{.stream = (bits & 1) != 0,
+                              .pubsub = (bits & 2) != 0,
+                              .list = (bits & 4) != 0,
+                              .price = (bits & 8) != 0};
+      tick_records r("angel_one", wanted);
+      // Twice: a second build must not keep anything of the first.
+      for (int round = 0; round < 2; ++round) {
+        r.build(t, instrument, 100, received_us);
+        BOOST_TEST((as_map(r.stream_fields()) == full_fields) == wanted.stream);
+        BOOST_TEST(r.stream_fields().empty() == !wanted.stream);
+        BOOST_TEST(std::string(r.pubsub_json()) ==
+                   (wanted.pubsub ? std::string(full.pubsub_json()) : ""));
+        BOOST_TEST(std::string(r.list_json()) ==
+                   (wanted.list ? std::string(full.list_json()) : ""));
+        BOOST_TEST(std::string(r.price_json()) ==
+                   (wanted.price ? std::string(full.price_json()) : ""));
+        BOOST_TEST(r.event_time_ms() == full.event_time_ms());
+        BOOST_TEST(r.ltp() == full.ltp());
+        BOOST_TEST(r.has_trade_price() == full.has_trade_price());
+      }
+    }
+  }
+}
