@@ -64,7 +64,8 @@ std::optional<std::string> app::start(std::vector<desired_subscription> initial)
       return "http: cannot listen on " + config_.http.host + ":" +
              std::to_string(config_.http.port) + ": " +
              (ec == boost::system::errc::permission_denied
-                  ? std::string("a non-loopback address needs http.api_token (or TICKGATE_API_TOKEN)")
+                  ? std::string("a non-loopback address needs http.api_token (or "
+                                "TICKGATE_API_TOKEN or TICKGATE_API_TOKEN_FILE)")
                   : ec.message());
     }
   }
