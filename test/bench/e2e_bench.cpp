@@ -39,6 +39,8 @@
 //     last vs first), its origin_to_ack latency from GET /stats (since
 //     start-up), then a drain and the loss check (every stream holds
 //     sequences 1..n in n entries).
+//  6. feed-only: the same for 5 s with every sink off (not with --soak):
+//     the CPU per tick of receiving the feed alone, the floor under 5's.
 //
 // Prints a table and, last, one machine-readable line:
 //   ticks_per_s=… redis_ceiling_ratio=… p50_us=… p99_us=… p999_us=…
@@ -73,6 +75,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -96,10 +99,20 @@ struct cpu_sample {
   double system = 0;  // seconds
   std::uint64_t voluntary = 0;
   std::uint64_t involuntary = 0;  // preempted
+  // Seconds on a CPU to the nanosecond (schedstat), when known: another
+  // process's user and system time come in clock ticks (10 ms), too coarse
+  // for a 5-s phase at ~100 ms of CPU.
+  std::optional<double> on_cpu;
 
-  double total() const { return user + system; }
+  double total() const { return on_cpu ? *on_cpu : user + system; }
+  // user and system time in their proportion, summing to total().
+  double user_share() const { return user + system > 0 ? total() * user / (user + system) : 0; }
+  double system_share() const { return total() - user_share(); }
   cpu_sample operator-(const cpu_sample& o) const {
-    return {user - o.user, system - o.system, voluntary - o.voluntary, involuntary - o.involuntary};
+    std::optional<double> d;
+    if (on_cpu && o.on_cpu) d = *on_cpu - *o.on_cpu;
+    return {user - o.user, system - o.system, voluntary - o.voluntary, involuntary - o.involuntary,
+            d};
   }
 };
 
@@ -122,7 +135,7 @@ cpu_sample self_cpu() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return {seconds(u.ru_utime), seconds(u.ru_stime), static_cast<std::uint64_t>(u.ru_nvcsw),
-          static_cast<std::uint64_t>(u.ru_nivcsw)};
+          static_cast<std::uint64_t>(u.ru_nivcsw), std::nullopt};
 }
 
 // The number after `field` on its /proc/PID/status line (0 when absent).
@@ -178,6 +191,7 @@ struct phase_result {
   // thread was busy or not scheduled — as (seconds into the phase, ms late).
   std::vector<std::pair<double, double>> stalls;
   std::string loss;  // "" when nothing was lost, else what
+  bool loss_checked = true;  // false: nothing stored to check (feed only)
 };
 
 // How a phase feeds frames.
@@ -259,6 +273,14 @@ public:
             ++sent;
             co_await asio::post(io, asio::use_awaitable);  // the next frame
           }
+          // Latency: every tick's requests, acknowledged, before the forced
+          // flush below. That flush writes every symbol's changed candles at
+          // once (~9 000 HSETs and EXPIREs at 3000 tokens, which Redis takes
+          // ~50 ms to run): the shutdown drain's cost, not a tick's, and
+          // counted in, it alone made p99.9 ~30 ms in every phase.
+          co_await conn.flush(120s);
+          r.latency = conn.origin_to_ack();
+          // Time, CPU and the ceiling's command stream include the flush.
           if (app.sinks().candles != nullptr) app.sinks().candles->flush();
           co_await conn.flush(120s);
           r.seconds = std::chrono::duration<double>(steady::now() - start).count();
@@ -271,7 +293,6 @@ public:
         asio::detached);
     while (!done) io.run_one();
     io.run();
-    r.latency = conn.origin_to_ack();
     const auto& s = conn.stats();
     r.commands = s.commands;
     r.writes = s.writes;
@@ -368,10 +389,26 @@ ceiling_result run_ceiling(const std::string& url, std::uint16_t port,
 
 // --- The real binaries ------------------------------------------------------
 
-// cpu_sample of another process: /proc/PID/stat (utime, stime) and
-// /proc/PID/status (context switches).
+// cpu_sample of another process: /proc/PID/stat (utime, stime),
+// /proc/PID/status (context switches) and the first field of every thread's
+// /proc/PID/task/TID/schedstat (ns on a CPU).
 cpu_sample process_cpu(pid_t pid) {
   cpu_sample c;
+  {
+    std::error_code ec;
+    double ns = 0;
+    bool any = false;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream in(task.path() / "schedstat");
+      double thread_ns = 0;
+      if (in >> thread_ns) {
+        ns += thread_ns;
+        any = true;
+      }
+    }
+    if (any) c.on_cpu = ns / 1e9;
+  }
   {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -416,9 +453,13 @@ std::string scrip_master_json(const bench::synthetic_market& market) {
 // SIGTERM (drain) and the loss check: the simulator numbers each token's
 // ticks from 1 and pauses tokens nobody subscribes to, so every stream must
 // hold sequences 1..n with n entries.
+//
+// With `sinks` false ("feed only") every sink is off: the same process
+// receives, decodes and routes the same ticks and writes nothing. Its CPU
+// per tick is the floor the sinks add to; ticks are counted from /stats.
 phase_result run_process(const std::string& url, const bench::synthetic_market& market,
                          std::size_t rate, double seconds, std::size_t rss_samples,
-                         const std::filesystem::path& dir) {
+                         const std::filesystem::path& dir, bool sinks = true) {
   {
     test::redis_client admin(url);
     admin.command({"FLUSHALL"});
@@ -446,7 +487,14 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
         {"ca_file", sim.ca_file().string()}}},
       {"feed", {{"stall_market_hours_only", false}}},
       {"instruments", {{"scrip_master", master.string()}, {"subscribe", subscribe}}},
-      {"redis", {{"url", url}}},
+      {"redis", sinks ? boost::json::object{{"url", url}}
+                      : boost::json::object{{"url", url},
+                                            {"sinks",
+                                             {{"stream", {{"enabled", false}}},
+                                              {"pubsub", {{"enabled", false}}},
+                                              {"lists", {{"enabled", false}}},
+                                              {"price", {{"enabled", false}}},
+                                              {"candles", {{"enabled", false}}}}}}},
       {"http", {{"listen", "127.0.0.1:" + std::to_string(http_port)}}},
       {"log", {{"level", "warn"}}},
   };
@@ -465,20 +513,41 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   const auto all_streams = [&] {
     return db.command(exists).integer == static_cast<std::int64_t>(market.size());
   };
-  if (!test::eventually(all_streams, 60s)) {
-    std::cerr << "the gateway did not reach every token within 60 s; its log:\n"
-              << test::read_file(log_path);
-    std::exit(1);
-  }
+  // Feed only: the ticks every feed connection received, from /stats.
+  const auto received = [&]() -> std::int64_t {
+    try {
+      const auto stats = boost::json::parse(test::http_call(http_port, "GET", "/stats").body);
+      std::int64_t total = 0;
+      for (const auto& c : stats.at("feed").at("connections").as_array()) {
+        total += c.at("ticks").to_number<std::int64_t>();
+      }
+      return total;
+    } catch (const std::exception&) {
+      return 0;  // not listening yet
+    }
+  };
   const auto stored = [&] {
+    if (!sinks) return received();
     std::int64_t total = 0;
     for (std::size_t i = 1; i < exists.size(); ++i) total += db.integer({"XLEN", exists[i]});
     return total;
   };
+  const auto ready = [&] {
+    if (sinks) return all_streams();
+    const std::int64_t before = received();
+    std::this_thread::sleep_for(200ms);
+    return before > 0 && received() > before;
+  };
+  if (!test::eventually(ready, 60s)) {
+    std::cerr << "the gateway did not reach every token within 60 s; its log:\n"
+              << test::read_file(log_path);
+    std::exit(1);
+  }
   std::this_thread::sleep_for(2s);  // warm-up: every connection subscribed and steady
 
   phase_result r;
-  r.name = "process";
+  r.name = sinks ? "process" : "feed-only";
+  r.loss_checked = sinks;
   const pid_t pid = gateway.pid();
   const cpu_sample cpu0 = process_cpu(pid);
   const double steal0 = steal_ms();
@@ -497,19 +566,23 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   const std::int64_t stored1 = stored();
   // The gateway's own frame-received → Redis-acknowledged histogram, from
   // GET /stats (since start-up, subscription burst included).
-  try {
-    const auto reply = test::http_call(http_port, "GET", "/stats");
-    const auto stats = boost::json::parse(reply.body);
-    const auto* conns = stats.as_object().at("redis").as_object().at("connections").as_array().data();
-    const auto& c = conns[0].as_object();
-    const auto& lat = c.at("latency_us").as_object().at("origin_to_ack").as_object();
-    r.process_latency = {lat.at("p50").to_number<std::uint64_t>(), lat.at("p99").to_number<std::uint64_t>(),
-                         lat.at("p999").to_number<std::uint64_t>(), lat.at("max").to_number<std::uint64_t>()};
-    r.dropped = c.at("dropped_commands").to_number<std::uint64_t>();
-    r.commands = c.at("commands").to_number<std::uint64_t>();
-    r.writes = c.at("writes").to_number<std::uint64_t>();
-  } catch (const std::exception& e) {
-    std::cerr << "GET /stats: " << e.what() << "\n";
+  if (sinks) {
+    try {
+      const auto reply = test::http_call(http_port, "GET", "/stats");
+      const auto stats = boost::json::parse(reply.body);
+      const auto* conns =
+          stats.as_object().at("redis").as_object().at("connections").as_array().data();
+      const auto& c = conns[0].as_object();
+      const auto& lat = c.at("latency_us").as_object().at("origin_to_ack").as_object();
+      r.process_latency = {
+          lat.at("p50").to_number<std::uint64_t>(), lat.at("p99").to_number<std::uint64_t>(),
+          lat.at("p999").to_number<std::uint64_t>(), lat.at("max").to_number<std::uint64_t>()};
+      r.dropped = c.at("dropped_commands").to_number<std::uint64_t>();
+      r.commands = c.at("commands").to_number<std::uint64_t>();
+      r.writes = c.at("writes").to_number<std::uint64_t>();
+    } catch (const std::exception& e) {
+      std::cerr << "GET /stats: " << e.what() << "\n";
+    }
   }
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   r.ticks = static_cast<std::size_t>(stored1 - stored0);
@@ -521,7 +594,7 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   if (status != 0) problems << "tickgate exited with " << status << "; ";
   if (r.dropped != 0) problems << r.dropped << " commands dropped (outage bound: Redis fell behind); ";
   std::size_t gaps = 0;
-  for (std::size_t i = 1; i < exists.size(); ++i) {
+  for (std::size_t i = 1; sinks && i < exists.size(); ++i) {
     const std::int64_t len = db.integer({"XLEN", exists[i]});
     const auto first = db.command({"XRANGE", exists[i], "-", "+", "COUNT", "1"});
     const auto last = db.command({"XREVRANGE", exists[i], "+", "-", "COUNT", "1"});
@@ -568,6 +641,7 @@ std::string quantile_text(const phase_result& r, double q) {
 }
 
 void print_row(const phase_result& r) {
+  const char* loss = !r.loss.empty() ? r.loss.c_str() : r.loss_checked ? "none lost" : "-";
   std::printf("%-11s %8zu %8.2f %10.0f %7.2f %7s %7s %7s %8s %6s %7.1f  %s\n", r.name.c_str(),
               r.ticks, r.seconds, static_cast<double>(r.ticks) / r.seconds,
               r.cpu.total() * 1e6 / static_cast<double>(std::max<std::size_t>(r.ticks, 1)),
@@ -577,15 +651,16 @@ void print_row(const phase_result& r) {
                             : std::to_string(static_cast<int>(static_cast<double>(r.commands) /
                                                               static_cast<double>(r.writes)))
                                   .c_str(),
-              r.rss, r.loss.empty() ? "none lost" : r.loss.c_str());
+              r.rss, loss);
   if (r.ticks != 0 && r.seconds > 0) {
     const double ticks = static_cast<double>(r.ticks);
-    std::printf("  %s: CPU per tick user %.2f + system %.2f us; %.0f wake-ups/s (%.1f ticks each), "
-                "%.0f preemptions/s; steal %.0f ms\n",
-                r.name.c_str(), r.cpu.user * 1e6 / ticks, r.cpu.system * 1e6 / ticks,
-                static_cast<double>(r.cpu.voluntary) / r.seconds,
-                ticks / static_cast<double>(std::max<std::uint64_t>(r.cpu.voluntary, 1)),
-                static_cast<double>(r.cpu.involuntary) / r.seconds, r.steal_ms);
+    std::printf(
+        "  %s: CPU per tick user %.2f + system %.2f us; %.0f wake-ups/s (%.1f ticks each), "
+        "%.0f preemptions/s; steal %.0f ms\n",
+        r.name.c_str(), r.cpu.user_share() * 1e6 / ticks, r.cpu.system_share() * 1e6 / ticks,
+        static_cast<double>(r.cpu.voluntary) / r.seconds,
+        ticks / static_cast<double>(std::max<std::uint64_t>(r.cpu.voluntary, 1)),
+        static_cast<double>(r.cpu.involuntary) / r.seconds, r.steal_ms);
   }
   if (!r.stalls.empty()) {
     std::printf("  %s: the feeding loop woke >= 5 ms late %zu times (s into the phase: ms late):",
@@ -715,9 +790,21 @@ int main(int argc, char** argv) {
     std::printf("\nrss_anon_first_mb=%.1f rss_anon_last_mb=%.1f rss_anon_drift_pct=%.2f\n",
                 anon.front(), anon.back(), (anon.back() - anon.front()) * 100.0 / anon.front());
   }
+  // 6. The same process with every sink off: what receiving the feed alone
+  // costs at this rate (TLS, WebSocket, decode, routing, wake-ups), the
+  // floor under the process phase's CPU per tick.
+  std::optional<phase_result> feed_only;
+  if (o.process_seconds > 0 && o.soak == 0) {
+    feed_only = run_process(url, run.market(), o.rate, std::min(o.process_seconds, 5.0), 1,
+                            tmp.path(), false);
+    print_row(*feed_only);
+    std::printf("feed_only_cpu_us_per_tick=%.2f\n",
+                feed_only->cpu.total() * 1e6 /
+                    static_cast<double>(std::max<std::size_t>(feed_only->ticks, 1)));
+  }
 
   const bool lost = !through.loss.empty() || !paced.loss.empty() || !burst.loss.empty() ||
-                    (process && !process->loss.empty());
+                    (process && !process->loss.empty()) || (feed_only && !feed_only->loss.empty());
   // CPU and RSS: the gateway process when it ran (everything included),
   // else the in-process paced phase.
   const phase_result& cost = process ? *process : paced;
