@@ -73,11 +73,14 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -187,6 +190,9 @@ struct phase_result {
   std::vector<double> rss_anon_samples;  // the heap's part of it
   // The process phase: p50, p99, p99.9, max from the gateway's /stats.
   std::optional<std::array<std::uint64_t, 4>> process_latency;
+  // The process phase's measured window alone (no start-up): requests
+  // acknowledged within each /metrics bucket bound, cumulative.
+  std::map<double, std::uint64_t> window_buckets;
   // Paced phases: the feeding loop's late wake-ups (≥ 5 ms) — the gateway's
   // thread was busy or not scheduled — as (seconds into the phase, ms late).
   std::vector<std::pair<double, double>> stalls;
@@ -429,6 +435,34 @@ cpu_sample process_cpu(pid_t pid) {
   return c;
 }
 
+// tickgate_redis_origin_to_ack_seconds from GET /metrics, every database
+// summed: requests acknowledged within each bucket bound (seconds; +Inf as
+// infinity), cumulative. Empty when the gateway does not answer.
+std::map<double, std::uint64_t> origin_to_ack_buckets(std::uint16_t http_port) {
+  std::map<double, std::uint64_t> buckets;
+  std::string body;
+  try {
+    body = test::http_call(http_port, "GET", "/metrics").body;
+  } catch (const std::exception& e) {
+    std::cerr << "GET /metrics: " << e.what() << "\n";
+    return buckets;
+  }
+  std::istringstream lines(body);
+  std::string line;
+  constexpr std::string_view family = "tickgate_redis_origin_to_ack_seconds_bucket{";
+  while (std::getline(lines, line)) {
+    if (!line.starts_with(family)) continue;
+    const auto le = line.find("le=\"");
+    const auto close = line.find("\"}", le);
+    if (le == std::string::npos || close == std::string::npos) continue;
+    const std::string bound = line.substr(le + 4, close - le - 4);
+    const double seconds = bound == "+Inf" ? std::numeric_limits<double>::infinity()
+                                           : std::strtod(bound.c_str(), nullptr);
+    buckets[seconds] += std::strtoull(line.c_str() + close + 2, nullptr, 10);
+  }
+  return buckets;
+}
+
 // A scrip master (OpenAPIScripMaster.json rows) for the synthetic market.
 std::string scrip_master_json(const bench::synthetic_market& market) {
   boost::json::array rows;
@@ -552,6 +586,8 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   const cpu_sample cpu0 = process_cpu(pid);
   const double steal0 = steal_ms();
   const std::int64_t stored0 = stored();
+  const auto buckets0 =
+      sinks ? origin_to_ack_buckets(http_port) : std::map<double, std::uint64_t>{};
   const auto start = steady::now();
   for (std::size_t i = 1; i <= std::max<std::size_t>(rss_samples, 1); ++i) {
     std::this_thread::sleep_until(start + std::chrono::duration_cast<steady::duration>(
@@ -564,6 +600,13 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   const cpu_sample cpu1 = process_cpu(pid);
   r.steal_ms = steal_ms() - steal0;
   const std::int64_t stored1 = stored();
+  if (sinks) {
+    r.window_buckets = origin_to_ack_buckets(http_port);
+    for (auto& [bound, n] : r.window_buckets) {
+      const auto before = buckets0.find(bound);
+      if (before != buckets0.end()) n -= std::min(n, before->second);
+    }
+  }
   // The gateway's own frame-received → Redis-acknowledged histogram, from
   // GET /stats (since start-up, subscription burst included).
   if (sinks) {
@@ -629,6 +672,34 @@ phase_result run_process(const std::string& url, const bench::synthetic_market& 
   }
   r.loss = problems.str();
   return r;
+}
+
+// The process phase's window (start-up excluded) from the /metrics bucket
+// deltas: each quantile as the bucket bound it falls under, and the share
+// acknowledged within 1 ms (p99 < 1 ms holds when that is at least 99 %).
+void print_window(const phase_result& r) {
+  const auto& b = r.window_buckets;
+  const auto all = b.find(std::numeric_limits<double>::infinity());
+  if (all == b.end() || all->second == 0) return;
+  const auto total = static_cast<double>(all->second);
+  const auto bound_of = [&](double q) {
+    for (const auto& [bound, n] : b) {
+      if (static_cast<double>(n) >= q * total) {
+        return std::isinf(bound) ? std::string("> 5 s")
+                                 : "<= " + std::to_string(static_cast<long>(bound * 1e6)) + " us";
+      }
+    }
+    return std::string("?");
+  };
+  const auto within_1ms = b.find(0.001);
+  const double pct =
+      within_1ms == b.end() ? 0 : 100.0 * static_cast<double>(within_1ms->second) / total;
+  std::printf(
+      "  %s window (%.0f s, start-up excluded; /metrics buckets): p50 %s, p99 %s, p99.9 %s; "
+      "%.2f %% of %.0f requests acknowledged within 1 ms\n",
+      r.name.c_str(), r.seconds, bound_of(0.5).c_str(), bound_of(0.99).c_str(),
+      bound_of(0.999).c_str(), pct, total);
+  std::printf("process_window_within_1ms_pct=%.2f\n", pct);
 }
 
 std::string quantile_text(const phase_result& r, double q) {
@@ -773,6 +844,7 @@ int main(int argc, char** argv) {
   if (process_seconds > 0) {
     process = run_process(url, run.market(), o.rate, process_seconds, 10, tmp.path());
     print_row(*process);
+    print_window(*process);
     const auto& samples = process->rss_samples;
     const double first = samples.front();
     const double last = samples.back();
