@@ -12,7 +12,8 @@
 #      (gateway::app, every sink) fed pre-encoded SnapQuote frames at max rate,
 #      the Redis ceiling (redis-cli --pipe replaying the command stream the
 #      gateway wrote), latency at a fixed rate and at a market-open burst, CPU
-#      per tick and RSS at 3000 tokens; --soak SECONDS adds an RSS drift run.
+#      per tick and RSS at 3000 tokens, the same process with every sink off
+#      (the floor); --soak SECONDS runs the process for that long (RSS drift).
 # The last line is machine-readable:
 #   ticks_per_s=… redis_ceiling_ratio=… p50_us=… p99_us=… p999_us=… cpu_us_per_tick=… rss_mb=…
 #
